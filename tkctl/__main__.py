@@ -1,0 +1,5 @@
+import sys
+
+from tkctl.cli import main
+
+sys.exit(main())

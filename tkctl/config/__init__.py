@@ -1,0 +1,1 @@
+"""Reading the user's config directory: settings, YAML objects, schema and reference checks."""

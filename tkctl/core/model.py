@@ -1,0 +1,64 @@
+"""The desired state: what the user's YAML says should exist, in API terms, with no I/O.
+
+`tkctl.config` builds a `DesiredState` from files; the diff compares it with live objects.
+Objects are identified by (kind, key): the key is the stable name the user chose in YAML,
+never a Timekit id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from tkctl.errors import Location
+
+# Dependency order: a calendar needs its resource, a project needs its resources.
+KINDS: tuple[str, ...] = ("resource", "calendar", "project")
+
+# Where each kind lives in YAML and in the API.
+SECTION_OF_KIND = {"resource": "resources", "calendar": "calendars", "project": "projects"}
+KIND_OF_SECTION = {v: k for k, v in SECTION_OF_KIND.items()}
+
+
+@dataclass(frozen=True)
+class DesiredObject:
+    """One object from the config.
+
+    `fields` holds API field names and the values the user wrote (a project's `ui_file` is
+    already read into `ui`); references to other objects are kept apart in `refs` because
+    they name keys, which only become Timekit ids at apply time:
+      calendar: {"resource": "<resource key>"}
+      project:  {"resources": ["<resource key>", ...]}   (only when the user wrote `resources`)
+    """
+
+    kind: str
+    key: str
+    fields: dict[str, Any]
+    refs: dict[str, Any] = field(default_factory=dict)
+    location: Location | None = None
+    field_locations: dict[str, Location] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.key}"
+
+
+@dataclass
+class DesiredState:
+    objects: dict[tuple[str, str], DesiredObject] = field(default_factory=dict)
+
+    def add(self, obj: DesiredObject) -> None:
+        self.objects[(obj.kind, obj.key)] = obj
+
+    def get(self, kind: str, key: str) -> DesiredObject | None:
+        return self.objects.get((kind, key))
+
+    def of_kind(self, kind: str) -> list[DesiredObject]:
+        return [o for (k, _), o in sorted(self.objects.items()) if k == kind]
+
+    def __iter__(self) -> Iterator[DesiredObject]:
+        for kind in KINDS:
+            yield from self.of_kind(kind)
+
+    def __len__(self) -> int:
+        return len(self.objects)

@@ -1,0 +1,184 @@
+"""build_plan: matching, change kinds, causes and execution order, on in-memory objects."""
+
+import pytest
+
+from tkctl.core.live import LiveState
+from tkctl.core.model import DesiredObject, DesiredState
+from tkctl.core.plan import StateRecord, build_plan, desired_fields, fingerprint, _desired_canonical
+
+
+def desired(*objs):
+    state = DesiredState()
+    for o in objs:
+        state.add(o)
+    return state
+
+
+def res(key, **fields):
+    fields.setdefault("name", key.title())
+    fields.setdefault("timezone", "UTC")
+    return DesiredObject("resource", key, fields)
+
+
+def cal(key, resource, **fields):
+    fields.setdefault("name", key)
+    fields.setdefault("description", "d")
+    return DesiredObject("calendar", key, fields, {"resource": resource})
+
+
+def proj(key, members=(), **fields):
+    fields.setdefault("name", key)
+    return DesiredObject("project", key, fields, {"resources": list(members)})
+
+
+def live_resource(id_, key=None, calendars=(), **fields):
+    obj = {"id": id_, "name": (key or id_).title(), "timezone": "UTC", "first_name": "F", "last_name": "",
+           "email": None, "image": None, "tags": None, "api_token": "tok-" + id_,
+           "meta": {"tkctl_key": key} if key else None, "availability_constraints": [],
+           "calendars": [dict(c) for c in calendars]}
+    obj.update(fields)
+    return obj
+
+
+def live_cal(id_, name, description="d", **fields):
+    return {"id": id_, "name": name, "description": description, "foregroundcolor": None,
+            "backgroundcolor": None, "provider_primary": False, **fields}
+
+
+def live_project(id_, key=None, members=(), **fields):
+    return {"id": id_, "name": key or id_, "slug": key or id_, "meta": {"tkctl_key": key} if key else None,
+            "resources": [{"id": m} for m in members], **fields}
+
+
+def record(obj, id_):
+    return StateRecord(id_, fingerprint(_desired_canonical(obj)))
+
+
+def summary(plan):
+    return [(c.action, c.kind, c.key, c.cause) for c in plan.changes]
+
+
+def test_empty_account_creates_everything_in_dependency_order():
+    d = desired(proj("p", ["a"]), cal("c", "a"), res("a"), res("b"))
+    plan = build_plan(d, LiveState(), {})
+    assert summary(plan) == [
+        ("create", "resource", "a", "config"), ("create", "resource", "b", "config"),
+        ("create", "calendar", "c", "config"), ("create", "project", "p", "config"),
+    ]
+    assert plan.summary() == {"create": 4, "update": 0, "delete": 0, "adopt": 0, "no_change": 0}
+
+
+def test_tracked_and_equal_is_no_change_despite_server_spellings():
+    a = res("a", availability_constraints=[{"allow_hours": {"start": 9, "end": 17}}], tags=["x", "y"])
+    live = LiveState.from_payloads(
+        [live_resource("r1", "a", availability_constraints=[{"allow_hours": {"start": "09:00", "end": "17:00"}}],
+                       tags=["y", "x"])], [])
+    plan = build_plan(desired(a), live, {("resource", "a"): record(a, "r1")})
+    assert plan.changes == [] and plan.no_change == 1 and plan.refresh == []
+
+
+def test_update_shows_only_changed_fields_and_cause():
+    a = res("a", name="New")
+    live = LiveState.from_payloads([live_resource("r1", "a", name="Old")], [])
+    plan = build_plan(desired(a), live, {("resource", "a"): StateRecord("r1", "sha256:old")})
+    (change,) = plan.changes
+    assert (change.action, change.cause) == ("update", "config")
+    assert [(f.path, f.old, f.new) for f in change.fields] == [("name", "Old", "New")]
+
+
+def test_live_edit_with_unchanged_config_is_drift():
+    a = res("a", name="Mine")
+    live = LiveState.from_payloads([live_resource("r1", "a", name="Edited in admin UI")], [])
+    plan = build_plan(desired(a), live, {("resource", "a"): record(a, "r1")})
+    assert summary(plan) == [("update", "resource", "a", "drift")]
+
+
+def test_deleted_outside_tkctl_is_recreated_as_drift():
+    a = res("a")
+    plan = build_plan(desired(a), LiveState(), {("resource", "a"): record(a, "gone")})
+    assert summary(plan) == [("create", "resource", "a", "drift")]
+
+
+@pytest.mark.parametrize(
+    "live_payload, expected_id",
+    [
+        (live_resource("r9", "a"), "r9"),  # tagged by an apply that died before saving state
+        (live_resource("r9", None, email="a@x.io"), "r9"),  # natural key: email (case-insensitive)
+    ],
+)
+def test_untracked_objects_are_adopted_not_created(live_payload, expected_id):
+    a = res("a", email="A@x.io")
+    plan = build_plan(desired(a), LiveState.from_payloads([live_payload], []), {})
+    (change,) = plan.changes
+    assert (change.action, change.id) == ("adopt", expected_id)
+
+
+def test_object_tagged_for_another_key_is_not_adopted_by_email():
+    a = res("a", email="a@x.io")
+    live = LiveState.from_payloads([live_resource("r9", "other", email="a@x.io")], [])
+    assert summary(build_plan(desired(a), live, {})) == [("create", "resource", "a", "config")]
+
+
+def test_calendar_adopted_by_owner_and_name():
+    a, c = res("a"), cal("main", "a", name="Bookings", description="Created by Timekit on resource creation")
+    live = LiveState.from_payloads(
+        [live_resource("r1", "a", calendars=[live_cal("c1", "Bookings", "Created by Timekit on resource creation")])], [])
+    plan = build_plan(desired(a, c), live, {("resource", "a"): record(a, "r1")})
+    assert [(ch.action, ch.key, ch.id, ch.fields) for ch in plan.changes] == [("adopt", "main", "c1", [])]
+
+
+def test_project_membership_diff_uses_keys():
+    a, b = res("a"), res("b")
+    p = proj("p", ["a", "b"])
+    live = LiveState.from_payloads(
+        [live_resource("r1", "a"), live_resource("r2", "b")], [live_project("p1", "p", ["r1"])])
+    state = {("resource", "a"): record(a, "r1"), ("resource", "b"): record(b, "r2"),
+             ("project", "p"): StateRecord("p1", "x")}
+    (change,) = build_plan(desired(a, b, p), live, state).changes
+    assert [(f.path, f.old, f.new) for f in change.fields] == [("resources", ["a"], ["a", "b"])]
+
+
+def test_removed_from_config_is_deleted_in_reverse_dependency_order():
+    live = LiveState.from_payloads(
+        [live_resource("r1", "a", calendars=[live_cal("c1", "cal")])], [live_project("p1", "p", ["r1"])])
+    state = {("resource", "a"): StateRecord("r1"), ("calendar", "c"): StateRecord("c1"),
+             ("project", "p"): StateRecord("p1"), ("project", "gone"): StateRecord("p-gone")}
+    plan = build_plan(DesiredState(), live, state)
+    assert summary(plan) == [
+        ("delete", "project", "p", "config"), ("delete", "calendar", "c", "config"),
+        ("delete", "resource", "a", "config"),
+    ]
+    assert plan.stale == [("project", "gone")]
+    deleted = plan.changes[0]
+    assert ("resources", ["a"], None) in [(f.path, f.old, f.new) for f in deleted.fields]
+
+
+def test_email_change_is_a_blocking_problem():
+    a = res("a", email="new@x.io")
+    live = LiveState.from_payloads([live_resource("r1", "a", email="old@x.io")], [])
+    plan = build_plan(desired(a), live, {("resource", "a"): record(a, "r1")})
+    assert len(plan.problems) == 1 and "email cannot change from old@x.io to new@x.io" in plan.problems[0]
+
+
+def test_calendar_cannot_move_between_resources():
+    a, b, c = res("a"), res("b"), cal("c", "b", name="cal")
+    live = LiveState.from_payloads(
+        [live_resource("r1", "a", calendars=[live_cal("c1", "cal")]), live_resource("r2", "b")], [])
+    state = {("resource", "a"): record(a, "r1"), ("resource", "b"): record(b, "r2"), ("calendar", "c"): StateRecord("c1")}
+    plan = build_plan(desired(a, b, c), live, state)
+    assert any('calendar "c": cannot move to resource "b"' in p for p in plan.problems)
+
+
+def test_plan_data_is_json_ready_and_never_holds_secrets():
+    import json
+
+    a = res("a")
+    live = LiveState.from_payloads([live_resource("r1", "a", name="Old")], [])
+    data = build_plan(desired(a), live, {("resource", "a"): StateRecord("r1")}).data("9.9")
+    text = json.dumps(data)
+    assert data["format_version"] == 1 and data["summary"]["update"] == 1
+    assert "tok-r1" not in text and "api_token" not in text
+
+
+def test_desired_fields_tag_objects_with_their_key():
+    assert desired_fields(res("a", meta={"x": 1}))["meta"] == {"x": 1, "tkctl_key": "a"}

@@ -1,0 +1,73 @@
+"""Field-level differences between two canonical objects, as the paths a reviewer reads.
+
+Nested objects (a project's widget `ui`, `booking`, `customer_fields`, `meta`) are walked so
+that a plan says `ui.localization.submit_button: "Book it" -> "Book now"` rather than
+printing two whole widget configs; lists are shown whole, because an item-by-item diff of a
+reordered constraint list reads worse than the list itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from deepdiff import DeepDiff
+from deepdiff.helper import NotPresent
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    old: Any
+    new: Any
+
+    def data(self) -> dict[str, Any]:
+        return {"path": self.path, "old": self.old, "new": self.new}
+
+
+def _value(v: Any) -> Any:
+    return None if isinstance(v, NotPresent) else v
+
+
+def _get(obj: Any, parts: list) -> Any:
+    for p in parts:
+        if isinstance(obj, Mapping):
+            obj = obj.get(p)
+        else:
+            return None
+    return obj
+
+
+def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
+    """Changes inside one object-valued field, by dotted path; list items collapse to the list."""
+    tree = DeepDiff(old, new, view="tree", verbose_level=2)
+    seen: dict[str, FieldChange] = {}
+    for levels in tree.values():
+        for level in levels:
+            parts = level.path(output_format="list")
+            # Stop at the first list index: the whole list is the unit of change.
+            cut = next((i for i, p in enumerate(parts) if isinstance(p, int)), len(parts))
+            parts = parts[:cut]
+            path = ".".join([name, *map(str, parts)])
+            if path in seen:
+                continue
+            if cut == len(level.path(output_format="list")):
+                old_v, new_v = _value(level.t1), _value(level.t2)
+            else:
+                old_v, new_v = _get(old, parts), _get(new, parts)
+            seen[path] = FieldChange(path, old_v, new_v)
+    return sorted(seen.values(), key=lambda c: c.path)
+
+
+def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldChange]:
+    """Every managed field that differs, in the order of `new`'s keys."""
+    changes: list[FieldChange] = []
+    for name in dict.fromkeys([*new, *old]):
+        a, b = old.get(name), new.get(name)
+        if a == b:
+            continue
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            changes.extend(_nested(name, a, b))
+        else:
+            changes.append(FieldChange(name, a, b))
+    return changes

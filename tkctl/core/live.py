@@ -1,0 +1,59 @@
+"""The live account as the diff sees it: plain objects built from API payloads, no I/O.
+
+The HTTP side lists resources with `include=calendars,availability_constraints` and projects
+with `include=resources` (timekit-api.md §16.7) and hands the raw payloads to
+`LiveState.from_payloads`, which keeps what the diff needs and drops secrets (§3, §16.15).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from tkctl.secrets import SECRET_FIELDS
+
+
+@dataclass(frozen=True)
+class LiveObject:
+    """One live object. Calendars carry `resource_id` (their owner, from the include);
+    projects carry `resource_ids`; calendars carry `primary` read from `provider_primary`."""
+
+    kind: str
+    id: str
+    fields: dict[str, Any]
+
+
+@dataclass
+class LiveState:
+    by_kind: dict[str, dict[str, LiveObject]] = field(
+        default_factory=lambda: {"resource": {}, "calendar": {}, "project": {}}
+    )
+
+    def get(self, kind: str, id_: str | None) -> LiveObject | None:
+        return self.by_kind[kind].get(id_) if id_ else None
+
+    def of_kind(self, kind: str) -> Iterable[LiveObject]:
+        return self.by_kind[kind].values()
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.by_kind.values())
+
+    @classmethod
+    def from_payloads(
+        cls, resources: Iterable[Mapping[str, Any]], projects: Iterable[Mapping[str, Any]]
+    ) -> "LiveState":
+        state = cls()
+        for raw in resources:
+            fields = {k: v for k, v in raw.items() if k not in SECRET_FIELDS and k != "calendars"}
+            state.by_kind["resource"][raw["id"]] = LiveObject("resource", raw["id"], fields)
+            for cal in raw.get("calendars") or []:
+                cfields = {k: v for k, v in cal.items() if k not in SECRET_FIELDS}
+                cfields["resource_id"] = raw["id"]
+                cfields["primary"] = bool(cal.get("provider_primary"))
+                state.by_kind["calendar"][cal["id"]] = LiveObject("calendar", cal["id"], cfields)
+        for raw in projects:
+            fields = {k: v for k, v in raw.items() if k not in SECRET_FIELDS and k != "resources"}
+            members = raw.get("resources") or []
+            fields["resource_ids"] = [m["id"] if isinstance(m, Mapping) else m for m in members]
+            state.by_kind["project"][raw["id"]] = LiveObject("project", raw["id"], fields)
+        return state

@@ -1,0 +1,124 @@
+"""Canonical forms of objects, so that the diff sees only real changes.
+
+Timekit stores what it is sent but several spellings mean the same thing (timekit-api.md
+§16.8: `9` vs `"09:00"`, `"Monday"` vs `"monday"`), fills some fields itself (§8: a resource
+without `first_name` gets its `name`; §10.2: a project without `slug` gets one derived from
+its name), echoes `null` for fields never set (§3), and treats some lists as sets (tags,
+project members, constraint lists). Both the desired object and the live object pass through
+`canonical()` before they are compared, so none of that shows up as a change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from tkctl.secrets import SECRET_FIELDS
+
+# The tkctl key of an object, written into `meta` in the create request itself so that an
+# object created by an apply that died before saving state is found and adopted next time.
+MARKER = "tkctl_key"
+
+# Fields tkctl manages per kind (API names). `resources` of a project and `resource` of a
+# calendar are references: canonical forms hold the referenced tkctl keys, not ids.
+MANAGED_FIELDS: dict[str, tuple[str, ...]] = {
+    "resource": (
+        "name", "timezone", "email", "first_name", "last_name", "image", "tags", "meta",
+        "availability_constraints",
+    ),
+    "calendar": ("resource", "name", "description", "foregroundcolor", "backgroundcolor", "primary"),
+    "project": (
+        "name", "slug", "resources", "availability", "availability_constraints", "booking",
+        "customer_fields", "reminders", "ui", "meta",
+    ),
+}
+
+# Fields the server fills in when they are not sent: compared only when the config sets them.
+SERVER_DEFAULTED: dict[str, frozenset[str]] = {
+    "resource": frozenset({"first_name", "last_name", "email"}),
+    "calendar": frozenset({"primary"}),
+    "project": frozenset({"slug"}),
+}
+
+# Lists whose order carries no meaning.
+UNORDERED = frozenset({"tags", "resources", "availability_constraints"})
+
+_DAYS = {d.lower(): d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+_HOUR_TYPES = ("day_and_time", "hours")
+_HHMM = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
+
+
+def is_empty(value: Any) -> bool:
+    """`null`, absent, `""`, `[]` and `{}` all mean "not set" to Timekit's clients (§3)."""
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _hour(value: Any) -> Any:
+    """9, "9", "9:00" and "09:00" are one hour; unknown shapes pass through unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return f"{int(value):02d}:00"
+    if isinstance(value, str):
+        m = _HHMM.match(value.strip())
+        if m:
+            return f"{int(m.group(1)):02d}:{m.group(2) or '00'}"
+    return value
+
+
+def constraint(item: Any) -> Any:
+    """One constraint `{type: params}` in canonical spelling."""
+    if not isinstance(item, Mapping) or len(item) != 1:
+        return item
+    (ctype, params), = item.items()
+    if not isinstance(params, Mapping):
+        return {ctype: params}
+    out = {}
+    for name, value in params.items():
+        if name == "day" and isinstance(value, str):
+            value = _DAYS.get(value.strip().lower(), value)
+        elif name in ("start", "end") and ctype.split("_", 1)[-1] in _HOUR_TYPES:
+            value = _hour(value)
+        out[name] = value
+    return {ctype: out}
+
+
+def _sort_key(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def field_value(name: str, value: Any) -> Any:
+    """Canonical value of one top-level field; empty values become None."""
+    if is_empty(value):
+        return None
+    if name == "availability_constraints" and isinstance(value, list):
+        value = [constraint(c) for c in value]
+    if name in UNORDERED and isinstance(value, list):
+        value = sorted({_sort_key(v): v for v in value}.values(), key=_sort_key)
+    return value
+
+
+def canonical(kind: str, fields: Mapping[str, Any], *, compare_only: frozenset[str] | None = None) -> dict[str, Any]:
+    """The managed fields of one object in canonical form (None = not set).
+
+    `compare_only`, when given, drops server-defaulted fields not in it: the desired object
+    passes the fields the user set, so `first_name` filled in by Timekit is not a change.
+    """
+    out: dict[str, Any] = {}
+    defaulted = SERVER_DEFAULTED[kind]
+    for name in MANAGED_FIELDS[kind]:
+        if name in SECRET_FIELDS:
+            continue
+        if compare_only is not None and name in defaulted and name not in compare_only:
+            continue
+        out[name] = field_value(name, fields.get(name))
+    return out
+
+
+def without_marker(meta: Any) -> Any:
+    if isinstance(meta, Mapping) and MARKER in meta:
+        rest = {k: v for k, v in meta.items() if k != MARKER}
+        return rest or None
+    return meta

@@ -1,0 +1,204 @@
+"""The Markdown plan: exact output, and escaping proven by rendering it as GitHub would.
+
+The escaping tests parse the output with markdown-it-py (installed with rich) in CommonMark
+mode with GFM tables, then compare each cell's displayed text with the value it must show.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from tkctl.render import render_markdown
+from tkctl.render.markdown import FIELDS_IN_TABLE, code, text
+
+URL = "http://127.0.0.1:8080/v2"
+
+
+def change(action: str, kind: str, key: str, fields: list[tuple[str, Any, Any]] = (), **extra: Any) -> dict:
+    c = {"action": action, "kind": kind, "key": key, "id": None, "cause": "config", "source": None,
+         "fields": [{"path": p, "old": o, "new": n} for p, o, n in fields]}
+    c.update(extra)
+    return c
+
+
+def plan(*changes: dict, warnings: list[str] = ()) -> dict:
+    return {"format_version": 1, "tkctl_version": "0.1.0",
+            "target": {"api_url": URL, "config_dir": "c", "emulator": False},
+            "summary": {}, "has_changes": bool(changes), "changes": list(changes), "warnings": list(warnings)}
+
+
+def render(data: dict) -> str:
+    out = io.StringIO()
+    render_markdown(data, out)
+    return out.getvalue()
+
+
+def test_every_action_exactly() -> None:
+    data = plan(
+        change("create", "resource", "dr-jones", [("name", None, "Dr. Jones")], source="examples/clinic/resources.yaml:3"),
+        change("update", "resource", "room-1", [("timezone", "Europe/Paris", "Europe/Berlin")], id="r1", cause="drift"),
+        change("adopt", "project", "physio", id="3f1c"),
+        change("delete", "calendar", "old-cal", [("name", "Old", None)], id="c1"),
+        warnings=["resource \"dr-old\" has 3 future bookings"],
+    )
+    assert render(data) == f"""### tkctl plan for `{URL}`
+
+**Plan: 1 to create, 1 to update, 1 to delete, 1 to adopt.**
+
+| Action | Kind | Key | Fields |
+| --- | --- | --- | --- |
+| create | resource | `dr-jones` | `name` |
+| update (drift) | resource | `room-1` | `timezone` |
+| adopt | project | `physio` |  |
+| delete | calendar | `old-cal` | `name` |
+
+> **Warning:** resource "dr-old" has 3 future bookings
+
+<details><summary>create resource <code>dr-jones</code></summary>
+
+Defined in `examples/clinic/resources.yaml:3`.
+
+| Field | Old | New |
+| --- | --- | --- |
+| `name` |  | `"Dr. Jones"` |
+
+</details>
+
+<details><summary>update (drift) resource <code>room-1</code></summary>
+
+Changed outside tkctl since the last apply.
+
+| Field | Old | New |
+| --- | --- | --- |
+| `timezone` | `"Europe/Paris"` | `"Europe/Berlin"` |
+
+</details>
+
+<details><summary>adopt project <code>physio</code></summary>
+
+No field changes: tkctl records the existing object `3f1c` in its state.
+
+</details>
+
+<details><summary>delete calendar <code>old-cal</code></summary>
+
+| Field | Old | New |
+| --- | --- | --- |
+| `name` | `"Old"` |  |
+
+</details>
+"""
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (plan(), "No changes. The live account matches the configuration.\n"),
+        (plan(warnings=["a <b>"]), "> **Warning:** a &lt;b&gt;\n\nNo changes. The live account matches the configuration.\n"),
+    ],
+    ids=["no-changes", "no-changes-with-warning"],
+)
+def test_no_changes_is_one_line(data: dict, expected: str) -> None:
+    assert render(data) == expected
+
+
+def test_long_field_lists_are_shortened_in_the_summary_table_only() -> None:
+    fields = [(f"f{i}", None, i) for i in range(FIELDS_IN_TABLE + 2)]
+    out = render(plan(change("create", "resource", "r", fields)))
+    shown = ", ".join(f"`f{i}`" for i in range(FIELDS_IN_TABLE))
+    assert f"| create | resource | `r` | {shown}, and 2 more |" in out
+    assert all(f"| `f{i}` |  | `{i}` |" in out for i in range(FIELDS_IN_TABLE + 2))
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("plain", "`plain`"),
+        ("a|b", "`a\\|b`"),
+        ("a`b", "``a`b``"),
+        ("``x`", "``` ``x` ```"),
+        ("<b>&", "`<b>&`"),
+        (" x ", "`  x  `"),
+        ("line\nbreak", "`line\\u000abreak`"),
+    ],
+)
+def test_code_spans(value: str, expected: str) -> None:
+    assert code(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("a | b", "a \\| b"),
+        ("<script>&", "&lt;script&gt;&amp;"),
+        ("one\ntwo\r\nthree", "one<br>two<br>three"),
+        ("*not* _em_ [link](x) `c` ~s~ \\", "\\*not\\* \\_em\\_ \\[link\\](x) \\`c\\` \\~s\\~ \\\\"),
+    ],
+)
+def test_plain_text(value: str, expected: str) -> None:
+    assert text(value) == expected
+
+
+# ---------------------------------------------------------------- rendered as GitHub would
+
+NASTY = [
+    "pipe | inside",
+    "<script>alert(1)</script> & &amp;",
+    "two\nlines",
+    "back`tick",
+    "``double`` and `single`",
+    "`starts and ends`",
+    "*bold* _em_ [x](y)",
+    "unicode: caf\u00e9 \u2014 \u65e5\u672c \U0001f469\u200d\u2695\ufe0f",
+    "backslash \\| pipe",
+]
+
+
+def _cells(rendered_html: str) -> list[list[str]]:
+    rows = re.findall(r"<tr>(.*?)</tr>", rendered_html, re.S)
+    return [[c for c in re.findall(r"<t[dh]>(.*?)</t[dh]>", row, re.S)] for row in rows]
+
+
+def _shown(cell_html: str) -> str:
+    """The text a reader sees in a cell that holds one code span."""
+    m = re.fullmatch(r"<code>(.*)</code>", cell_html, re.S)
+    assert m, f"not a single code span: {cell_html!r}"
+    return html.unescape(m.group(1))
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_any_value_shows_exactly_in_its_table_cell(value: str) -> None:
+    data = plan(change("update", "project", "p", [("meta.x", value, [value, {"k": value}])]))
+    page = MarkdownIt("commonmark").enable("table").render(render(data))
+    summary_table, field_table = _cells(page)[:2], _cells(page)[2:]
+    assert [len(r) for r in summary_table] == [4, 4]
+    assert [len(r) for r in field_table] == [3, 3]
+    assert _shown(field_table[1][0]) == "meta.x"
+    assert json.loads(_shown(field_table[1][1])) == value
+    assert json.loads(_shown(field_table[1][2])) == [value, {"k": value}]
+    assert "<script>" not in page
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_any_key_shows_exactly_in_table_and_summary(value: str) -> None:
+    key = value.replace("\n", " ")  # keys are one-line names
+    page = MarkdownIt("commonmark").enable("table").render(render(plan(change("create", "resource", key, [("name", None, 1)]))))
+    assert _shown(_cells(page)[1][2]) == key
+    summary = re.search(r"<summary>create resource <code>(.*?)</code></summary>", page, re.S)
+    assert summary and html.unescape(summary.group(1)) == key
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_any_warning_shows_as_plain_text(value: str) -> None:
+    page = MarkdownIt("commonmark").enable("table").render(render(plan(warnings=[value])))
+    m = re.search(r"<blockquote>\n<p><strong>Warning:</strong> (.*?)</p>\n</blockquote>", page, re.S)
+    assert m, page
+    shown = html.unescape(m.group(1).replace("<br />\n", "\n").replace("<br>", "\n"))
+    assert shown == value

@@ -1,0 +1,198 @@
+"""The text plan: exact output for a table of plans, with and without colour."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from tkctl.render import RENDERERS, render_text
+from tkctl.render.text import TEXT_VALUE_LIMIT
+
+URL = "http://127.0.0.1:8080/v2"
+
+
+def change(action: str, kind: str, key: str, fields: list[tuple[str, Any, Any]] = (), **extra: Any) -> dict:
+    c = {"action": action, "kind": kind, "key": key, "id": None, "cause": "config", "source": None,
+         "fields": [{"path": p, "old": o, "new": n} for p, o, n in fields]}
+    c.update(extra)
+    return c
+
+
+def plan(*changes: dict, warnings: list[str] = (), emulator: bool = False) -> dict:
+    return {
+        "format_version": 1,
+        "tkctl_version": "0.1.0",
+        "target": {"api_url": URL, "config_dir": "examples/clinic", "emulator": emulator},
+        "summary": {},
+        "has_changes": bool(changes),
+        "changes": list(changes),
+        "warnings": list(warnings),
+    }
+
+
+BRIEF_PLAN = plan(
+    change("create", "resource", "dr-jones",
+           [("name", None, "Dr. Jones"),
+            ("availability_constraints", None, [{"allow_hours": {"start": "09:00", "end": "17:00"}}])],
+           source="examples/clinic/resources.yaml:3"),
+    change("update", "project", "consult",
+           [("ui.localization.submit_button", "Book it", "Book now"),
+            ("resources", ["dr-jones"], ["dr-jones", "dr-smith"])], id="3f1c"),
+    change("update", "resource", "room-1", [("timezone", "Europe/Paris", "Europe/Berlin")], id="r1", cause="drift"),
+    change("adopt", "project", "physio", id="3f1c9e"),
+    change("delete", "calendar", "old-cal", [("name", "Old", None)], id="c1"),
+    warnings=['resource "dr-old" has 3 future bookings; deleting it cancels them'],
+)
+
+CASES = [
+    pytest.param(
+        BRIEF_PLAN,
+        f"""tkctl will perform the following actions on {URL}:
+
+  + resource.dr-jones (create)
+      name: "Dr. Jones"
+      availability_constraints: [{{"allow_hours": {{"start": "09:00", "end": "17:00"}}}}]
+  ~ project.consult (update)
+      ui.localization.submit_button: "Book it" -> "Book now"
+      resources: ["dr-jones"] -> ["dr-jones", "dr-smith"]
+  ~ resource.room-1 (update, drift: changed outside tkctl)
+      timezone: "Europe/Paris" -> "Europe/Berlin"
+  = project.physio (adopt existing object 3f1c9e)
+  - calendar.old-cal (delete)
+
+Warning: resource "dr-old" has 3 future bookings; deleting it cancels them
+
+Plan: 1 to create, 2 to update, 1 to delete, 1 to adopt.
+""",
+        id="every-action",
+    ),
+    pytest.param(
+        plan(change("create", "calendar", "c", [("name", None, "C")])),
+        f"""tkctl will perform the following actions on {URL}:
+
+  + calendar.c (create)
+      name: "C"
+
+Plan: 1 to create, 0 to update, 0 to delete.
+""",
+        id="one-create-no-adopt-part",
+    ),
+    pytest.param(
+        plan(
+            change("delete", "resource", "a", [("name", "A", None)]),
+            change("delete", "resource", "b"),
+            emulator=True,
+        ),
+        f"""tkctl will perform the following actions on the emulator at {URL}:
+
+  - resource.a (delete)
+  - resource.b (delete)
+
+Plan: 0 to create, 0 to update, 2 to delete.
+""",
+        id="deletes-on-emulator",
+    ),
+    pytest.param(
+        plan(
+            change("adopt", "resource", "r", [("email", None, "r@example.com"), ("meta.team", "x", None)], id="abc"),
+            change("create", "resource", "gone", [("name", None, "Gone")], cause="drift"),
+        ),
+        f"""tkctl will perform the following actions on {URL}:
+
+  = resource.r (adopt existing object abc)
+      email: (absent) -> "r@example.com"
+      meta.team: "x" -> (absent)
+  + resource.gone (create, drift: deleted outside tkctl)
+      name: "Gone"
+
+Plan: 1 to create, 0 to update, 0 to delete, 1 to adopt.
+""",
+        id="adopt-with-fields-and-drift-create",
+    ),
+    pytest.param(
+        plan(change("update", "project", "p", [
+            ("slug", 9, "9"),
+            ("meta.note", "a | b\nc", "<b>&\u00e9</b>"),
+            ("meta.evil", "\x1b[31mred\x1b[0m", "\u202eabc"),
+            ("mode", True, False),
+        ])),
+        f"""tkctl will perform the following actions on {URL}:
+
+  ~ project.p (update)
+      slug: 9 -> "9"
+      meta.note: "a | b\\nc" -> "<b>&\u00e9</b>"
+      meta.evil: "\\u001b[31mred\\u001b[0m" -> "\\u202eabc"
+      mode: true -> false
+
+Plan: 0 to create, 1 to update, 0 to delete.
+""",
+        id="values-are-json-and-controls-escaped",
+    ),
+    pytest.param(plan(), "No changes. The live account matches the configuration.\n", id="no-changes"),
+    pytest.param(
+        plan(warnings=["w1", "w2"]),
+        "Warning: w1\nWarning: w2\n\nNo changes. The live account matches the configuration.\n",
+        id="no-changes-with-warnings",
+    ),
+]
+
+
+@pytest.mark.parametrize("data, expected", CASES)
+def test_text_plan_is_exactly(data: dict, expected: str) -> None:
+    out = io.StringIO()
+    render_text(data, out)
+    assert out.getvalue() == expected
+    assert "\x1b" not in out.getvalue()
+
+
+def test_colour_marks_symbols_warnings_and_summary() -> None:
+    out = io.StringIO()
+    render_text(BRIEF_PLAN, out, color=True)
+    lines = out.getvalue().splitlines()
+    assert lines[2] == "  \x1b[32m\x1b[1m+\x1b[0m resource.dr-jones (create)"
+    assert lines[5] == "  \x1b[33m\x1b[1m~\x1b[0m project.consult (update)"
+    assert lines[10] == "  \x1b[36m\x1b[1m=\x1b[0m project.physio (adopt existing object 3f1c9e)"
+    assert lines[11] == "  \x1b[31m\x1b[1m-\x1b[0m calendar.old-cal (delete)"
+    assert lines[13] == "\x1b[33m\x1b[1mWarning:\x1b[0m resource \"dr-old\" has 3 future bookings; deleting it cancels them"
+    assert lines[15] == "\x1b[1mPlan: 1 to create, 2 to update, 1 to delete, 1 to adopt.\x1b[0m"
+
+
+def test_colour_changes_nothing_but_escape_codes() -> None:
+    import re
+
+    plain, coloured = io.StringIO(), io.StringIO()
+    render_text(BRIEF_PLAN, plain)
+    render_text(BRIEF_PLAN, coloured, color=True)
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured.getvalue()) == plain.getvalue()
+
+
+L = TEXT_VALUE_LIMIT
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("x" * (L - 2), '"' + "x" * (L - 2) + '"'),  # the JSON is exactly L characters
+        ("x" * (L - 1), '"' + "x" * (L - 1) + f"... ({L + 1} chars)"),
+    ],
+    ids=["fits", "one-over"],
+)
+def test_long_values_are_cut_saying_how_long(value: str, expected: str) -> None:
+    out = io.StringIO()
+    render_text(plan(change("create", "resource", "r", [("name", None, value)])), out)
+    assert out.getvalue().splitlines()[3] == f"      name: {expected}"
+
+
+def test_summary_counts_the_changes_shown_not_the_summary_key() -> None:
+    data = plan(change("create", "resource", "r"))
+    data["summary"] = {"create": 5, "update": 5, "delete": 5, "adopt": 5, "no_change": 0}
+    out = io.StringIO()
+    render_text(data, out)
+    assert out.getvalue().splitlines()[-1] == "Plan: 1 to create, 0 to update, 0 to delete."
+
+
+def test_registry_names_the_three_formats() -> None:
+    assert sorted(RENDERERS) == ["json", "markdown", "text"]
+    assert RENDERERS["text"] is render_text

@@ -1,0 +1,199 @@
+"""The lock that keeps two applies from writing one state file at the same time.
+
+The lock is a file next to the state, `<state>.lock`, created with O_CREAT|O_EXCL so exactly
+one process can create it. It holds JSON naming the holder, for the error the loser sees:
+    {"pid": 4242, "host": "ci-7", "user": "ana", "command": "apply",
+     "created_at": "2024-05-01T09:30:00Z", "nonce": "<uuid4 hex>"}
+`nonce` lets a holder recognise its own lock, so release never deletes a lock that someone
+else took after ours was removed by hand.
+
+A lock whose holder is a dead process on this host is stale (tkctl was killed) and is taken
+over without asking. A lock from another host cannot be checked, so it is only ever removed
+by a person, as the error message says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import sys
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from tkctl.errors import LockError, StateError
+
+
+def lock_path_for(state_path: Path) -> Path:
+    return state_path.with_name(state_path.name + ".lock")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in a bare container: still lock, just say so
+        return "unknown"
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host."""
+    if sys.platform == "win32":
+        return True  # os.kill would terminate it; treat as alive and let a person decide
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return True
+    return True
+
+
+class StateLock:
+    """Context manager holding `<state_path>.lock` for one tkctl command."""
+
+    def __init__(self, state_path: Path, command: str = "apply"):
+        self.state_path = Path(state_path)
+        self.path = lock_path_for(self.state_path)
+        self.command = command
+        self._holder: dict[str, Any] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._holder is not None
+
+    def __enter__(self) -> "StateLock":
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        if self.held:
+            raise LockError(f"this tkctl already holds the lock {self.path}")
+        holder = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "user": _user(),
+            "command": self.command,
+            "created_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "nonce": uuid.uuid4().hex,
+        }
+        # A few rounds: after a stale lock is moved aside, or a lock vanishes under us, retry.
+        for _ in range(3):
+            if self._create(holder):
+                self._holder = holder
+                return
+            other, problem = self._read()
+            if other is None:
+                if problem is None:
+                    continue  # released between our create and our read
+                raise LockError(
+                    f"the state file {self.state_path} is locked, but the lock file {self.path} "
+                    f"cannot be read ({problem}). If no tkctl is running, delete {self.path}."
+                )
+            if self._is_stale(other):
+                self._take_over(other)
+                continue  # if another tkctl won the takeover, the next round names it
+            raise LockError(self._held_message(other))
+        raise LockError(f"could not take the lock {self.path}: other tkctl processes keep taking it")
+
+    def release(self) -> None:
+        """Delete the lock file if it is still ours; someone else's lock is left alone."""
+        holder, self._holder = self._holder, None
+        if holder is None:
+            return
+        current, _ = self._read()
+        if current is not None and current.get("nonce") == holder["nonce"]:
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+
+    # ------------------------------------------------------------ internals
+
+    def _create(self, holder: dict[str, Any]) -> bool:
+        """Create the lock file holding `holder`; False when a lock file already exists."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            problem = f"{self.path.parent} is not a folder"
+            raise StateError(f"cannot create the lock file {self.path}: {problem}") from None
+        except OSError as exc:
+            raise StateError(f"cannot create the lock file {self.path}: {exc.strerror or exc}") from None
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise StateError(f"cannot create the lock file {self.path}: {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(holder, indent=2) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            self.path.unlink(missing_ok=True)
+            raise StateError(f"cannot write the lock file {self.path}: {exc.strerror or exc}") from None
+        return True
+
+    def _read(self) -> tuple[dict[str, Any] | None, str | None]:
+        """The holder in the lock file; (None, None) when there is no lock file any more."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None, None
+        except (OSError, UnicodeDecodeError) as exc:
+            return None, str(getattr(exc, "strerror", None) or exc)
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            return None, "it is not JSON; another tkctl may be writing it right now"
+        if not isinstance(data, dict):
+            return None, "it is not a JSON object"
+        return data, None
+
+    def _is_stale(self, other: dict[str, Any]) -> bool:
+        pid = other.get("pid")
+        if other.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
+            return False
+        return not _pid_alive(pid)
+
+    def _take_over(self, stale: dict[str, Any]) -> None:
+        """Move the stale lock aside, then let the caller create ours.
+
+        Renaming is atomic, so of two tkctls finding the same stale lock, one moves it; if
+        the other then moved a lock that is no longer the stale one, it puts it back.
+        """
+        aside = self.path.with_name(f"{self.path.name}.stale-{uuid.uuid4().hex}")
+        try:
+            os.rename(self.path, aside)
+        except FileNotFoundError:
+            return  # someone else removed it; the caller tries to create ours
+        try:
+            moved = json.loads(aside.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            moved = None
+        if moved != stale:
+            os.rename(aside, self.path)  # a live lock, taken after the stale one went: restore it
+            return
+        aside.unlink()
+
+    def _held_message(self, other: dict[str, Any]) -> str:
+        who = f"{other.get('user', 'unknown')}@{other.get('host', 'unknown')}"
+        return (
+            f"the state file {self.state_path} is locked by {who} (pid {other.get('pid', '?')}, "
+            f"tkctl {other.get('command', '?')} since {other.get('created_at', '?')}). "
+            f"If no tkctl is running there, delete {self.path}."
+        )

@@ -1,0 +1,101 @@
+"""The shipped examples are valid, realistic, and usable by an editor through their modelines."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from tkctl.config import load_config
+from tkctl.config.loader import object_files
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+CLINIC = EXAMPLES / "clinic"
+MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)$")
+CONFIG_DIRS = sorted(p.parent for p in EXAMPLES.rglob("tkctl.yaml"))
+YAML_FILES = sorted(p for d in CONFIG_DIRS for p in [d / "tkctl.yaml", *object_files(d)])
+
+
+def test_there_are_examples():
+    assert CLINIC in CONFIG_DIRS
+
+
+@pytest.mark.parametrize("config_dir", CONFIG_DIRS, ids=lambda p: p.name)
+def test_example_loads_without_problems(config_dir):
+    settings, desired = load_config(config_dir, environ={})
+    assert len(desired) > 0
+    assert settings.api_url == "https://api.timekit.io/v2"  # no api_url in the file: env / --emulator decide
+
+
+def test_clinic_content():
+    _, desired = load_config(CLINIC, environ={})
+    resources = desired.of_kind("resource")
+    rooms = [r for r in resources if "room" in r.fields.get("tags", [])]
+    assert len(rooms) == 2 and 4 <= len(resources) - len(rooms) <= 6
+    assert len({r.fields["timezone"] for r in resources}) >= 2
+    kinds = {next(iter(c)) for r in resources for c in r.fields.get("availability_constraints", [])}
+    assert {"allow_hours", "block_hours", "block_period"} <= kinds  # working hours, lunch break, vacation
+    calendars = desired.of_kind("calendar")
+    assert {c.refs["resource"] for c in calendars} >= {r.key for r in resources if r not in rooms} - {"nurse-berg"}
+    projects = {p.key: p for p in desired.of_kind("project")}
+    assert 2 <= len(projects) <= 3
+    modes = {p.fields["availability"]["mode"] for p in projects.values()}
+    assert any(m.startswith("roundrobin") for m in modes) and "mutual" in modes
+    assert "confirm_decline" in {p.fields["booking"]["graph"] for p in projects.values()}
+    for project in projects.values():
+        assert project.fields["customer_fields"] and project.fields["reminders"] and project.fields["ui"]
+        assert project.refs["resources"]
+
+
+def test_clinic_uses_ui_file_and_inline_ui():
+    text = (CLINIC / "projects.yaml").read_text()
+    assert "ui_file: widgets/" in text and "\n    ui:\n" in text
+    _, desired = load_config(CLINIC, environ={})
+    consult = desired.get("project", "consultation")
+    assert consult.fields["ui"] == json.loads((CLINIC / "widgets/consultation.json").read_text())
+
+
+# booking.js widget keys (timekit-api.md §10.5; the real configs in the shared realdata use
+# only these). Unknown `ui` keys are harmless to the API but would make the example misleading.
+UI_KEYS = {
+    "display_name", "avatar", "availability_view", "show_credits", "show_timezone_helper", "time_date_format",
+    "timezone", "booking_date_format", "booking_time_format", "localization",
+}
+LOCALIZATION_KEYS = {
+    "submit_button", "success_message", "allocated_resource_prefix", "reschedule_submit_button",
+    "reschedule_success_message",
+}
+
+
+def test_widgets_use_real_widget_keys():
+    _, desired = load_config(CLINIC, environ={})
+    for project in desired.of_kind("project"):
+        ui = project.fields["ui"]
+        assert set(ui) <= UI_KEYS, project.key
+        assert set(ui.get("localization", {})) <= LOCALIZATION_KEYS, project.key
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(EXAMPLES)))
+def test_modeline_resolves_and_the_schema_accepts_the_file(path):
+    """What an editor does: follow the modeline, validate the file against that schema."""
+    match = MODELINE.match(path.read_text().splitlines()[0])
+    assert match, f"{path} must start with a yaml-language-server modeline"
+    schema_path = (path.parent / match.group(1)).resolve()
+    assert schema_path.is_file()
+    schema = json.loads(schema_path.read_text())
+    Draft202012Validator.check_schema(schema)
+    expected = "tkctl.schema.json" if path.name == "tkctl.yaml" else "config.schema.json"
+    assert schema_path.name == expected
+    errors = list(Draft202012Validator(schema).iter_errors(yaml.safe_load(path.read_text())))
+    assert errors == []
+
+
+def test_schemas_folder_is_the_package_schemas():
+    assert (REPO / "schemas").resolve() == (REPO / "tkctl/config/schemas").resolve()
+    for path in sorted((REPO / "schemas").glob("*.json")):
+        Draft202012Validator.check_schema(json.loads(path.read_text()))

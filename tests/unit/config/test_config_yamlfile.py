@@ -1,0 +1,100 @@
+"""Reading YAML into plain values with positions: the scalar rules and the node walk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tkctl.config.yamlfile import YamlSyntaxError, read_yaml
+from tkctl.errors import Location
+
+
+def _read(tmp_path: Path, text: str):
+    path = tmp_path / "f.yaml"
+    path.write_text(text)
+    return read_yaml(path, "f.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("x: 2024-05-01", "2024-05-01"),  # a date stays the string the API expects
+        ("x: 2024-05-01T09:00:00Z", "2024-05-01T09:00:00Z"),
+        ("x: 9:30", "9:30"),  # not YAML 1.1's base-60 integer 570
+        ("x: 1:30:00.5", "1:30:00.5"),
+        ("x: 9", 9),
+        ("x: 0x1F", 31),
+        ("x: 1.5", 1.5),
+        ("x: true", True),
+        ("x: ~", None),
+        ("x:", None),
+        ("x: '09:00'", "09:00"),
+        ("x: !!str 12", "12"),
+        ("x: #ff8800", None),
+        ("x: '#ff8800'", "#ff8800"),
+        ("9: nine", "nine"),  # keys are the text written (JSON objects have string keys)
+    ],
+)
+def test_scalars(tmp_path, text, value):
+    data = _read(tmp_path, text + "\n").data
+    assert list(data.values()) == [value]
+    assert all(isinstance(k, str) for k in data)
+
+
+def test_merge_keys_and_aliases(tmp_path):
+    doc = _read(
+        tmp_path,
+        "base: &hours {start: 9, end: 17}\n"
+        "a: {<<: *hours, end: 12}\n"
+        "b: {<<: [{x: 1}, {y: 2}], x: 0}\n"
+        "c: [*hours, *hours]\n",
+    )
+    assert doc.issues == []
+    assert doc.data["a"] == {"start": 9, "end": 12}
+    assert doc.data["b"] == {"x": 0, "y": 2}
+    first, second = doc.data["c"]
+    assert first == second == {"start": 9, "end": 17} and first is not second
+
+
+def test_duplicate_keys_are_issues_and_the_first_value_wins(tmp_path):
+    doc = _read(tmp_path, "a:\n  b: 1\n  c: 2\n  b: 3\n")
+    assert doc.data == {"a": {"b": 1, "c": 2}}
+    [issue] = doc.issues
+    assert issue.message == 'duplicate key "b"; first defined at line 2, column 3'
+    assert (issue.mark.line, issue.mark.column) == (3, 2)
+    assert doc.path_of(issue.node) == ("a",)
+
+
+def test_locations_point_at_keys_and_list_items(tmp_path):
+    doc = _read(tmp_path, "a:\n  list:\n    - x\n    - {y: 1}\n")
+    assert doc.location(()) == Location("f.yaml", 1, 1)
+    assert doc.location(("a", "list")) == Location("f.yaml", 2, 3)
+    assert doc.location(("a", "list", 1)) == Location("f.yaml", 4, 7)
+    assert doc.location(("a", "list", 1, "y")) == Location("f.yaml", 4, 8)
+    # a path that leaves the file stops at the deepest place that exists
+    assert doc.location(("a", "list", 7)) == Location("f.yaml", 2, 3)
+    assert doc.location(("a", "missing", "deeper")) == Location("f.yaml", 1, 1)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"a: [1\n", "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1, column 4)"),
+        (b"a: &x [*x]\n", "invalid YAML: an alias refers to itself (or nesting is too deep)"),
+        (b"\xfe\xfe", "is not UTF-8 text (invalid start byte at byte 0)"),
+    ],
+    ids=["syntax", "recursive-alias", "encoding"],
+)
+def test_unreadable_files(tmp_path, content, message):
+    path = tmp_path / "f.yaml"
+    path.write_bytes(content)
+    with pytest.raises(YamlSyntaxError) as caught:
+        read_yaml(path, "f.yaml")
+    assert caught.value.message == message
+
+
+def test_non_scalar_keys_are_issues(tmp_path):
+    doc = _read(tmp_path, "? [a, b]\n: 1\nc: 2\n")
+    assert doc.data == {"c": 2}
+    assert [i.message for i in doc.issues] == ["a mapping key must be a plain value, not a list or mapping"]

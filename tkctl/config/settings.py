@@ -1,0 +1,80 @@
+"""`tkctl.yaml`: where the API is, which variable holds the token, where the state file lives.
+
+The token itself is never in this file (it would end up in git); only the *name* of the
+environment variable that holds it. The API URL can be overridden by `TIMEKIT_API_URL` so the
+same config directory can target the emulator, a test account or production.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from tkctl.config.fieldpath import format_path
+from tkctl.config.schema import schema_issues
+from tkctl.config.yamlfile import YamlSyntaxError, display_path, read_yaml
+from tkctl.errors import Location, Problem
+
+SETTINGS_FILE = "tkctl.yaml"
+DEFAULT_API_URL = "https://api.timekit.io/v2"
+DEFAULT_TOKEN_ENV = "TIMEKIT_APP_TOKEN"
+DEFAULT_STATE = ".tkctl/state.json"
+API_URL_ENV = "TIMEKIT_API_URL"
+
+_URL = re.compile(r"^https?://[^\s/]+")
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_dir: Path  # absolute
+    api_url: str  # resolved: TIMEKIT_API_URL, else tkctl.yaml api_url, else the default; no trailing /
+    token_env: str  # name of the variable holding the app token
+    state_path: Path  # absolute
+
+
+def read_settings(config_dir: Path, environ: Mapping[str, str]) -> tuple[Settings, list[Problem]]:
+    """Settings from `config_dir/tkctl.yaml` (optional) and the environment, plus any problems.
+
+    Problems do not stop the other checks: the caller reports them with the rest.
+    """
+    problems: list[Problem] = []
+    data: dict[str, Any] = {}
+    path = config_dir / SETTINGS_FILE
+    if path.is_file():
+        display = display_path(path)
+        try:
+            doc = read_yaml(path, display)
+        except YamlSyntaxError as exc:
+            problems.append(Problem(exc.message, exc.location))
+        else:
+            problems.extend(Problem(issue.message, Location(display, issue.mark.line + 1, issue.mark.column + 1)) for issue in doc.issues)
+            if doc.data is not None and not isinstance(doc.data, dict):
+                problems.append(Problem("must be a mapping of settings (api_url, token_env, state)", doc.location(())))
+            else:
+                data = doc.data or {}
+                for field_path, message in schema_issues("tkctl", data):
+                    problems.append(Problem(message, doc.location(field_path), field=format_path(field_path) or None))
+
+    api_url = _string(data.get("api_url")) or DEFAULT_API_URL
+    from_env = environ.get(API_URL_ENV)
+    if from_env:
+        if _URL.match(from_env):
+            api_url = from_env
+        else:
+            problems.append(Problem(f"must be an http:// or https:// URL (got {from_env!r})", field=f"environment variable {API_URL_ENV}"))
+    token_env = _string(data.get("token_env")) or DEFAULT_TOKEN_ENV
+    state = _string(data.get("state")) or DEFAULT_STATE
+    settings = Settings(
+        config_dir=config_dir,
+        api_url=api_url.rstrip("/"),
+        token_env=token_env,
+        state_path=Path(os.path.normpath(config_dir / state)),
+    )
+    return settings, problems
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -7,7 +7,8 @@
     │   └── AuthError          401: the token is wrong
     ├── StateError             the state file is unreadable or from a newer tkctl
     │   └── LockError          another apply holds the state lock
-    └── PlanRefused            apply declined (no TTY, user said no, unsafe change)
+    ├── PlanRefused            apply declined (no TTY, user said no, unsafe change)
+    └── ApplyFailed            some writes failed (the ones that succeeded are in the state)
 
 Anything else is a bug: the CLI prints a one-line message and, only with TKCTL_DEBUG=1, the
 traceback (token redacted).
@@ -117,3 +118,7 @@ class LockError(StateError):
 
 class PlanRefused(TkctlError):
     pass
+
+
+class ApplyFailed(TkctlError):
+    """Some writes failed; everything that succeeded is already recorded in the state file."""

@@ -1,0 +1,126 @@
+"""Every kind of user mistake gives a short message, exit 1, and no traceback."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import write_config
+from tkctl.emulator.testing import running_emulator
+
+GOOD = {"room-1": {"name": "Room 1", "timezone": "UTC", "email": "room1@clinic.example"}}
+
+
+def assert_clean_error(r, *fragments):
+    assert r.code == 1, r.text
+    assert "Traceback" not in r.text
+    for fragment in fragments:
+        assert fragment in r.err, r.err
+
+
+def test_missing_token(tk, tmp_path, monkeypatch):
+    monkeypatch.delenv("TIMEKIT_APP_TOKEN")
+    cfg = write_config(tmp_path, GOOD)
+    assert_clean_error(tk("plan", cfg),
+                       "error: the environment variable TIMEKIT_APP_TOKEN is not set")
+
+
+def test_token_variable_named_in_settings(tk, tmp_path, monkeypatch):
+    monkeypatch.delenv("TIMEKIT_APP_TOKEN")
+    monkeypatch.setenv("CLINIC_TOKEN", tk.emulator.token)
+    cfg = write_config(tmp_path, GOOD, settings={"state": "s.json", "token_env": "CLINIC_TOKEN"})
+    assert tk("plan", cfg).code == 0
+
+
+def test_wrong_token(tk, tmp_path, monkeypatch):
+    monkeypatch.setenv("TIMEKIT_APP_TOKEN", "live_api_key_wrongwrongwrongwrongwrongwrong12")
+    cfg = write_config(tmp_path, GOOD)
+    r = tk("plan", cfg)
+    assert_clean_error(r, "Timekit API error 401 on GET /", "Invalid credentials supplied",
+                       "check the app token", "(request id ")
+    assert "wrongwrong" not in r.text
+
+
+def test_api_validation_error_quotes_the_api(tk, tmp_path):
+    # An account object with the same email, tagged by another config: tkctl must not adopt it,
+    # so the create is refused by the API's own email-uniqueness rule.
+    httpx.post(f"{tk.emulator.base_url}/resources", auth=("", tk.emulator.token),
+               json={"name": "Other", "timezone": "UTC", "email": "room1@clinic.example",
+                     "meta": {"tkctl_key": "someone-else"}}).raise_for_status()
+    cfg = write_config(tmp_path, GOOD)
+    r = tk("apply", cfg, "--auto-approve")
+    assert_clean_error(r, "resource.room-1: Timekit API error 422 on POST /resources: email: Email already exists",
+                       "(request id ")
+
+
+def test_unreachable_api(tk, tmp_path, monkeypatch):
+    monkeypatch.setenv("TIMEKIT_API_URL", "http://127.0.0.1:9/v2")
+    cfg = write_config(tmp_path, GOOD)
+    assert_clean_error(tk("plan", cfg), "Timekit API unreachable on GET /", "cannot connect to http://127.0.0.1:9/v2")
+
+
+def test_rate_limit_exhausted(tk, tmp_path, monkeypatch):
+    token = "test_api_key_" + "q" * 32
+    with running_emulator(tokens=[token], daily_limit=1) as emu:
+        monkeypatch.setenv("TIMEKIT_API_URL", emu.base_url)
+        monkeypatch.setenv("TIMEKIT_APP_TOKEN", token)
+        cfg = write_config(tmp_path, GOOD)
+        r = tk("plan", cfg)
+    assert_clean_error(r, "Timekit API error 429", "Daily request limit reached")
+
+
+def test_bad_yaml_names_file_and_line(tk, tmp_path):
+    cfg = write_config(tmp_path, GOOD)
+    (cfg / "broken.yaml").write_text("resources:\n  x: [unclosed\n")
+    r = tk("plan", cfg)
+    assert_clean_error(r, "broken.yaml, line ")
+
+
+def test_unknown_field_with_hint(tk, tmp_path):
+    cfg = write_config(tmp_path, {"room-1": {"name": "Room 1", "timezone": "UTC", "tagz": ["a"]}})
+    assert_clean_error(tk("plan", cfg), "error: 1 problem in the config:\n",
+                       'resources.yaml, line 5, column 5: resource "room-1": tagz: unknown field; did you mean "tags"?')
+
+
+def test_wrong_type(tk, tmp_path):
+    cfg = write_config(tmp_path, {"room-1": {"name": 7, "timezone": "UTC"}})
+    assert_clean_error(tk("plan", cfg), "resources.yaml, line ", "name")
+
+
+def test_dangling_reference(tk, tmp_path):
+    cfg = write_config(tmp_path, GOOD, projects={"p": {"name": "P", "resources": ["room-1", "dr-who"]}})
+    assert_clean_error(tk("plan", cfg), "projects.yaml, line ", 'project "p"', 'resource "dr-who"',
+                       "Defined resources: room-1")
+
+
+def test_usage_error_exits_64_not_2(tk, tmp_path):
+    cfg = write_config(tmp_path, GOOD)
+    p = tk.subprocess("plan", cfg, "--no-such-flag")
+    assert p.returncode == 64 and "No such option" in p.stderr
+    p = tk.subprocess("plan", cfg, "--format", "yaml")
+    assert p.returncode == 64
+
+
+def test_detailed_exitcode_two_means_changes(tk, tmp_path):
+    cfg = write_config(tmp_path, GOOD)
+    assert tk.subprocess("plan", cfg, "--detailed-exitcode").returncode == 2
+    assert tk.subprocess("plan", cfg).returncode == 0
+
+
+def test_state_lock_names_the_holder(tk, tmp_path):
+    from tkctl.state.lock import StateLock
+
+    cfg = write_config(tmp_path, GOOD)
+    with StateLock(cfg / "state.json", "apply"):
+        p = tk.subprocess("apply", cfg, "--auto-approve")
+    assert p.returncode == 1 and "is locked by" in p.stderr and "Traceback" not in p.stderr
+    assert tk.api("/resources") == []
+
+
+def test_unsafe_email_change_is_refused(tk, tmp_path):
+    cfg = write_config(tmp_path, GOOD)
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    write_config(cfg, {"room-1": {**GOOD["room-1"], "email": "new@clinic.example"}})
+    r = tk("apply", cfg, "--auto-approve")
+    assert_clean_error(r, "email cannot change from room1@clinic.example to new@clinic.example")
+    assert tk.api("/resources")[0]["email"] == "room1@clinic.example"

@@ -1,0 +1,67 @@
+"""An interrupted apply never corrupts the state file nor leaves an object a rerun cannot find."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.e2e.conftest import read_state, write_config
+from tests.e2e.test_plan_apply import CALENDARS, PROJECTS, RESOURCES
+
+
+def test_server_failure_after_create_is_adopted_on_rerun(tk, tmp_path):
+    """The project is created but the answer is lost (500): the rerun adopts it by its tag."""
+    cfg = write_config(tmp_path, RESOURCES, CALENDARS, PROJECTS)
+    tk.emulator.add_fault(method="POST", path="/v2/projects", nth=1, status=500, after_handling=True)
+    r = tk("apply", cfg, "--auto-approve")
+    assert r.code == 1 and "project.consult: Timekit API error 500" in r.err
+    assert "project.consult" not in read_state(cfg)["objects"]
+    assert len(read_state(cfg)["objects"]) == 5
+
+    r = tk("plan", cfg, "--format", "json")
+    assert [(c["action"], c["key"]) for c in json.loads(r.out)["changes"]] == [("adopt", "consult")]
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    assert len(tk.api("/projects")) == 1
+    assert "project.consult" in read_state(cfg)["objects"]
+
+
+def test_calendar_created_but_unrecorded_is_adopted(tk, tmp_path):
+    cfg = write_config(tmp_path, RESOURCES, CALENDARS, PROJECTS)
+    tk.emulator.add_fault(method="POST", path="/v2/calendars", nth=1, status=500, after_handling=True)
+    assert tk("apply", cfg, "--auto-approve").code == 1
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    names = sorted(c["name"] for c in tk.api("/calendars"))
+    assert names.count("Home visits") == 1
+
+
+def test_killed_apply_leaves_valid_state_and_rerun_converges(tk, tmp_path):
+    resources = {f"r{i:02d}": {"name": f"R {i}", "timezone": "UTC"} for i in range(30)}
+    cfg = write_config(tmp_path, resources)
+    tk.emulator.configure(latency_ms=100)
+    env = {**os.environ, "TIMEKIT_API_URL": tk.emulator.base_url, "TIMEKIT_APP_TOKEN": tk.emulator.token}
+    proc = subprocess.Popen([sys.executable, "-m", "tkctl", "apply", str(cfg), "--auto-approve"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until some, not all, creates are recorded
+        try:
+            done = len(read_state(cfg)["objects"])
+        except (FileNotFoundError, json.JSONDecodeError):
+            done = 0
+        if done >= 3:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    state = read_state(cfg)  # still valid JSON
+    assert 3 <= len(state["objects"]) < 30
+    assert not [p for p in cfg.iterdir() if p.name.startswith("state.json.") and p.suffix != ".lock"]
+    tk.emulator.configure(latency_ms=0)
+    r = tk("apply", cfg, "--auto-approve")  # a stale lock from the killed process is taken over
+    assert r.code == 0, r.text
+    live = tk.api("/resources")
+    assert sorted(x["meta"]["tkctl_key"] for x in live) == sorted(resources)
+    assert len(read_state(cfg)["objects"]) == 30

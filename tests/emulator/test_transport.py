@@ -1,0 +1,114 @@
+"""Transport, auth and error rules every endpoint shares (§1, §2, §6), over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+import httpx
+import pytest
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@pytest.mark.parametrize("header", [
+    None,                                  # no Authorization at all
+    "Bearer something",                    # wrong scheme
+    "Basic !!!not-base64!!!",              # undecodable
+    _basic("", "live_api_key_wrong"),      # unknown key
+    "TOKEN_USER",                          # replaced by the app token with a username below
+])
+def test_bad_credentials_get_401_with_the_contract_body(emulator, header):
+    if header == "TOKEN_USER":
+        header = _basic("doc@example.com", emulator.token)  # non-empty username: legacy auth
+    headers = {"Authorization": header} if header else {}
+    response = httpx.get(emulator.base_url + "/resources", headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"error": "Invalid credentials supplied"}
+    assert "www-authenticate" not in response.headers
+    assert uuid.UUID(response.headers["timekit-request-id"])
+
+
+def test_every_response_has_a_request_id_and_live_keys_no_test_mode(api):
+    first = api.get("/app")
+    second = api.get("/app")
+    assert first.status_code == 200
+    assert first.headers["timekit-request-id"] != second.headers["timekit-request-id"]
+    assert "timekit-testmode" not in first.headers
+
+
+@pytest.mark.parametrize("method,path,body,status,expected", [
+    ("GET", "/v2/nothing-here", None, 404, {"error": "Not found"}),
+    ("GET", "/v1/resources", None, 404, {"error": "Not found"}),
+    ("GET", "/v2/findtime", None, 404, {"error": "Not found"}),
+    ("GET", "/v2/availability/dates", None, 404, {"error": "Not found"}),
+    ("GET", "/v2/bookings/bulk", None, 404, {"error": "Not found"}),
+    ("PATCH", "/v2/resources", None, 405, {"error": "Method not allowed"}),
+    ("DELETE", "/v2/resources", None, 405, {"error": "Method not allowed"}),
+    ("GET", "/v2/availability", None, 405, {"error": "Method not allowed"}),
+    ("PUT", "/v2/bookings/" + str(uuid.uuid4()), "{}", 405, {"error": "Method not allowed"}),
+    ("DELETE", "/v2/bookings/" + str(uuid.uuid4()), None, 405, {"error": "Method not allowed"}),
+    ("POST", "/v2/resources", "{not json", 400, {"error": "Malformed JSON body"}),
+    ("POST", "/v2/resources", json.dumps({"name": "x" * 64_001}), 413,
+     {"error": "Request body exceeds 64000 characters"}),
+    ("GET", "/v2/resources/" + str(uuid.uuid4()), None, 404,
+     {"error": "Resource does not exist", "model": "Resource"}),
+    ("GET", "/v2/calendars/nope", None, 404, {"error": "Resource does not exist", "model": "Calendar"}),
+    ("GET", "/v2/projects/nope", None, 404, {"error": "Resource does not exist", "model": "Project"}),
+    ("GET", "/v2/bookings/nope", None, 404, {"error": "Resource does not exist", "model": "Booking"}),
+    ("GET", "/v2/projects/embed/nope", None, 404, {"error": "Resource does not exist", "model": "Widget"}),
+    ("GET", "/v2/projects/hosted/nope", None, 404, {"error": "Resource does not exist", "model": "Widget"}),
+])
+def test_error_statuses_and_bodies(emulator, api, method, path, body, status, expected):
+    response = httpx.request(method, emulator.root_url + path, content=body, auth=("", emulator.token),
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == status, response.text
+    assert response.json() == expected
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_trailing_slash_empty_body_and_get_body_are_tolerated(api):
+    created = api.post("/calendars/", content=b"", headers={"Content-Type": "application/json"})
+    # An empty body reads as {}: the calendar create then fails validation, not parsing.
+    assert created.status_code == 422
+    assert set(created.json()["errors"]) == {"resource_id", "name", "description"}
+    listed = api.request("GET", "/resources/", content=b'{"ignored": true}',
+                         headers={"Content-Type": "application/json"})
+    assert listed.status_code == 200 and listed.json()["data"] == []
+
+
+def test_a_body_of_exactly_64000_characters_is_accepted(api):
+    padding = "x" * (64_000 - len(json.dumps({"name": "", "timezone": "UTC"})))
+    body = json.dumps({"name": padding, "timezone": "UTC"})
+    assert len(body) == 64_000
+    assert api.post("/resources", content=body).status_code == 201
+
+
+def test_non_object_json_body_is_a_422(api):
+    response = api.post("/resources", json=["not", "an", "object"])
+    assert response.status_code == 422
+    assert response.json()["errors"]["name"] == ["The name field is required."]
+
+
+def test_app_endpoint_shape(api, emulator):
+    data = api.get("/app").json()["data"]
+    assert set(data) == {"id", "slug", "settings", "test_mode", "created_at", "updated_at"}
+    assert data["test_mode"] is False and data["settings"] == {"name": "Emulated app"}
+    assert emulator.token not in json.dumps(data)
+
+
+def test_each_token_is_its_own_app():
+    from tkctl.emulator.testing import running_emulator
+
+    with running_emulator(tokens=["live_api_key_a", "test_api_key_b"]) as emu:
+        a = httpx.Client(base_url=emu.base_url, auth=("", "live_api_key_a"))
+        b = httpx.Client(base_url=emu.base_url, auth=("", "test_api_key_b"))
+        made = a.post("/resources", json={"name": "A", "timezone": "UTC"}).json()["data"]
+        assert b.get("/resources").json()["total"] == 0
+        assert b.get(f"/resources/{made['id']}").status_code == 404
+        on_b = b.get("/app")
+        assert on_b.headers["timekit-testmode"] == "true" and on_b.json()["data"]["test_mode"] is True
+        assert a.get("/app").json()["data"]["id"] != on_b.json()["data"]["id"]

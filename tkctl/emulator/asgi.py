@@ -1,0 +1,135 @@
+"""The Starlette application: the request pipeline in front of the handlers.
+
+Order for every /v2 request: request id -> injected fault (before) -> random failure -> auth ->
+rate limit -> body (413, 400) -> route (404, 405) -> handler in a store session -> injected
+fault (after) -> latency -> headers -> counters. Each step either passes or raises ApiFailure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from tkctl.emulator import auth, control
+from tkctl.emulator.call import Call
+from tkctl.emulator.errors import (
+    ApiFailure, body_too_large, failure_for_status, internal_error, malformed_json,
+    method_not_allowed, route_not_found,
+)
+from tkctl.emulator.runtime import Runtime
+from tkctl.emulator.urls import ROUTER
+
+log = logging.getLogger("tkctl.emulator")
+MAX_BODY_CHARS = 64_000  # §1
+_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+_BODYLESS = ("GET", "DELETE", "HEAD", "OPTIONS")
+
+
+def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
+    if body is None:
+        return Response(status_code=status, headers=headers)
+    return Response(json.dumps(body, separators=(",", ":")), status_code=status,
+                    headers=headers, media_type="application/json")
+
+
+def _parse_body(method: str, raw: bytes) -> object:
+    # assumed: timekit-api.md §1 (body parsing: empty -> {}, GET/DELETE bodies ignored)
+    if method in _BODYLESS:
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise malformed_json() from None
+    if len(text) > MAX_BODY_CHARS:
+        raise body_too_large()
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise malformed_json() from None
+
+
+class Pipeline:
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    async def handle(self, request: Request) -> Response:
+        runtime = self.runtime
+        method, path = request.method, request.url.path
+        matched = ROUTER.match(path)
+        template = matched[0].template if matched else None
+        headers: dict[str, str] = {}
+        test_mode = False
+        try:
+            fault = runtime.faults.take(method, path)
+            if fault is not None and not fault.after_handling:
+                raise failure_for_status(fault.status)
+            settings = runtime.settings
+            if settings.fail_rate and runtime.random.random() < settings.fail_rate:
+                raise failure_for_status(runtime.random.choice((500, 503)))
+            widget = bool(matched and matched[0].widget)
+            token = auth.authenticate(request.headers.get("authorization"), runtime.store.tokens,
+                                      runtime.store.widget_keys, widget)
+            test_mode = token.startswith("test_")
+            headers.update(runtime.limiter.admit(token, test_mode))
+            body = _parse_body(method, await request.body())
+            if matched is None:
+                raise route_not_found()
+            route, params = matched
+            handler = route.methods.get(method)
+            if handler is None:
+                raise method_not_allowed()
+            host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+            try:
+                status, payload = self._handle(handler, token, params, request, body, host,
+                                               path.rstrip("/") or path)
+            except ApiFailure:
+                if fault is None:
+                    raise
+            if fault is not None:  # after_handling: the server acted, then "crashed"
+                raise failure_for_status(fault.status)
+        except ApiFailure as failure:
+            status, payload = failure.status, failure.body
+            headers.update(failure.headers)
+        except Exception:  # a bug in the emulator: answer like the real API, keep the traceback
+            log.exception("emulator error on %s %s", method, path)
+            failure = internal_error()
+            status, payload = failure.status, failure.body
+        latency_ms = runtime.settings.latency_ms
+        if latency_ms:
+            await asyncio.sleep(latency_ms / 1000.0)
+        headers["Timekit-Request-Id"] = str(uuid.uuid4())  # assumed: timekit-api.md §1 (on every response)
+        if test_mode:
+            headers["Timekit-TestMode"] = "true"  # assumed: timekit-api.md §1 (test-mode header)
+        runtime.counters.record(method, template, status)
+        return json_response(status, payload, headers)
+
+    def _handle(self, handler, token, params, request, body, host, path):
+        with self.runtime.store.session(token) as app:
+            call = Call(app=app, params=params, query=request.query_params.multi_items(), body=body,
+                        base_url=f"http://{host}/v2", path=path)
+            return handler(call)
+
+
+async def _not_v2(request: Request) -> Response:
+    # assumed: timekit-api.md §1 (/v1/* and everything outside /v2 -> 404)
+    failure = route_not_found()
+    return json_response(failure.status, failure.body, {"Timekit-Request-Id": str(uuid.uuid4())})
+
+
+def build_app(runtime: Runtime) -> Starlette:
+    pipeline = Pipeline(runtime)
+    return Starlette(routes=[
+        Mount("/_emulator", routes=control.routes(runtime)),
+        Route("/v2", pipeline.handle, methods=_METHODS),
+        Route("/v2/{rest:path}", pipeline.handle, methods=_METHODS),
+        Route("/{rest:path}", _not_v2, methods=_METHODS),
+    ])

@@ -1,0 +1,69 @@
+"""Injected faults for crash and retry tests: "fail the Nth matching request", before or after
+the server acted. One-shot; counted over matching requests from the moment they are added."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass
+class Fault:
+    method: str | None = None  # None matches every method
+    path: str | None = None  # prefix of the request path; None matches every path
+    nth: int = 1
+    status: int = 500
+    after_handling: bool = False
+    seen: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and (
+            self.path is None or path.startswith(self.path))
+
+
+def problems(body: object) -> dict[str, list[str]]:
+    if not isinstance(body, dict):
+        return {"fault": ["The fault must be an object."]}
+    errors: dict[str, list[str]] = {}
+    for key in ("method", "path"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            errors[key] = [f"The {key} must be a string or null."]
+    nth = body.get("nth", 1)
+    if not isinstance(nth, int) or isinstance(nth, bool) or nth < 1:
+        errors["nth"] = ["The nth must be an integer >= 1."]
+    status = body.get("status", 500)
+    if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
+        errors["status"] = ["The status must be an HTTP error status (400-599)."]
+    if not isinstance(body.get("after_handling", False), bool):
+        errors["after_handling"] = ["The after_handling field must be true or false."]
+    unknown = set(body) - {"method", "path", "nth", "status", "after_handling"}
+    for key in sorted(unknown):
+        errors[key] = [f"The {key} is not a fault setting."]
+    return errors
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._pending.append(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """Count this request against every matching fault; return (and drop) one that fires."""
+        fired = None
+        with self._lock:
+            for fault in list(self._pending):
+                if not fault.matches(method, path):
+                    continue
+                fault.seen += 1
+                if fault.seen >= fault.nth and fired is None:
+                    fired = fault
+                    self._pending.remove(fault)
+        return fired

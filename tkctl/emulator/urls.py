@@ -1,0 +1,69 @@
+"""The route table of the emulated API (paths under /v2), and the router that reads it.
+
+Templates double as the counter keys of the control API ("GET /v2/resources/{id}").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from tkctl.emulator.handlers import app, availability, bookings, calendars, projects, resources
+
+# assumed: timekit-api.md §12 (bulk, groups and reserve are not booking ids: those paths are 404)
+_BOOKING_ID = r"(?!(?:bulk|groups|reserve)$)[^/]+"
+
+
+@dataclass(frozen=True)
+class Route:
+    template: str  # e.g. "/v2/projects/{id}/resources"
+    methods: dict[str, Callable]
+    widget: bool = False  # also answers widget keys (§2)
+    patterns: dict[str, str] = field(default_factory=dict)
+
+    def compile(self) -> re.Pattern:
+        def param(match: re.Match) -> str:
+            name = match.group(1)
+            return f"(?P<{name}>{self.patterns.get(name, '[^/]+')})"
+        return re.compile("^" + re.sub(r"\{(\w+)\}", param, self.template) + "$")
+
+
+ROUTES = [
+    Route("/v2/app", {"GET": app.get}),
+    Route("/v2/resources", {"GET": resources.list_, "POST": resources.create}),
+    Route("/v2/resources/{id}", {"GET": resources.get, "PUT": resources.update, "DELETE": resources.delete}),
+    Route("/v2/calendars", {"GET": calendars.list_, "POST": calendars.create}),
+    Route("/v2/calendars/{id}", {"GET": calendars.get, "PUT": calendars.update, "DELETE": calendars.delete}),
+    Route("/v2/projects", {"GET": projects.list_, "POST": projects.create}),
+    Route("/v2/projects/embed/{id}", {"GET": projects.embed}, widget=True),
+    Route("/v2/projects/hosted/{slug}", {"GET": projects.hosted}, widget=True),
+    Route("/v2/projects/{id}", {"GET": projects.get, "PUT": projects.update, "DELETE": projects.delete}),
+    Route("/v2/projects/{id}/resources",
+          {"GET": projects.list_resources, "POST": projects.add_resource, "PUT": projects.replace_resources}),
+    Route("/v2/projects/{id}/resources/{resource_id}", {"DELETE": projects.remove_resource}),
+    Route("/v2/availability", {"POST": availability.find}),
+    Route("/v2/bookings", {"GET": bookings.list_, "POST": bookings.create}),
+    # assumed: timekit-api.md §12 (PUT or DELETE /bookings/:id -> 405)
+    Route("/v2/bookings/{id}", {"GET": bookings.get}, patterns={"id": _BOOKING_ID}),
+    Route("/v2/bookings/{id}/{action}", {"PUT": bookings.act}, patterns={"id": _BOOKING_ID}),
+]
+
+
+class Router:
+    def __init__(self, routes: list[Route]):
+        self._compiled = [(route.compile(), route) for route in routes]
+
+    def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route for a path (one trailing slash ignored, §1), with its parameters."""
+        # assumed: timekit-api.md §1 (one trailing / is ignored)
+        if path.endswith("/") and len(path) > 1:
+            path = path[:-1]
+        for pattern, route in self._compiled:
+            found = pattern.match(path)
+            if found:
+                return route, found.groupdict()
+        return None
+
+
+ROUTER = Router(ROUTES)

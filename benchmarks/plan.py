@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-REALDATA = ROOT.parent / "shared" / "realdata"
+REALDATA = ROOT / "tests" / "fixtures" / "realdata"
 sys.path.insert(0, str(ROOT))
 
 from tkctl.core.plan import fingerprint, _desired_canonical  # noqa: E402

@@ -6,7 +6,6 @@ import json
 import random
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,7 @@ from tkctl.emulator.availability import (
     parse_duration,
 )
 
-REALDATA = Path("/work/shared/realdata")
+from tests.fixtures import REALDATA
 UTC = timezone.utc
 NOW = datetime(2026, 3, 9, 10, 7, 30, tzinfo=UTC)  # a Monday
 

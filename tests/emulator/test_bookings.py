@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-REALDATA = Path("/work/shared/realdata")
+from tests.fixtures import REALDATA
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 # 2026-11-30 is a Monday.
 HOURS = [{"allow_hours": {"start": 9, "end": 12}}]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tkctl.emulator.constraints import free_intervals, parse_timestamp, validate_constraints
 
-REALDATA = Path("/work/shared/realdata")
+from tests.fixtures import REALDATA
 UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
 CPH = ZoneInfo("Europe/Copenhagen")

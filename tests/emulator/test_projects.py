@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
 
-REALDATA = Path("/work/shared/realdata")
+from tests.fixtures import REALDATA
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 

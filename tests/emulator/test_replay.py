@@ -7,11 +7,12 @@ from __future__ import annotations
 import collections
 import json
 import re
-from pathlib import Path
 
 import httpx
 
-RECORDING = Path("/work/shared/realdata/client-requests.json")
+from tests.fixtures import REALDATA
+
+RECORDING = REALDATA / "client-requests.json"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 UNKNOWN_PREFIX = "00000000-0000-4000-8000-"  # the recording's deliberately unknown ids
 _DROP = {"authorization", "host", "content-length", "connection", "accept-encoding"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -20,6 +21,7 @@ from tkctl.core.plan import Plan, StateRecord, build_plan
 from tkctl.errors import SettingsError
 from tkctl.state.store import State
 from tkctl.timekit.client import TimekitClient
+from tkctl.timekit.bookings import deletion_warnings
 from tkctl.timekit.reader import read_live
 
 # The embedded emulator's app token. Not a secret: it only opens a local, in-process emulator,
@@ -49,7 +51,9 @@ class Session:
             (entry.kind, entry.key): StateRecord(entry.id, entry.fingerprint)
             for entry in state.entries.values()
         }
-        return build_plan(self.desired, live, records, target=self.target)
+        plan = build_plan(self.desired, live, records, target=self.target)
+        plan.warnings.extend(deletion_warnings(self.client, plan.changes, datetime.now(timezone.utc)))
+        return plan
 
 
 def _display_path(path: Path) -> str:

@@ -194,3 +194,23 @@ def test_secrets_never_appear_in_output_plan_or_state(tk, config, tmp_path):
     for secret in api_tokens:
         assert secret not in blob
     assert "api_token" not in blob
+
+
+def test_deleting_a_resource_with_future_bookings_warns(tk, config):
+    import httpx
+
+    cfg = config()
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    room = next(x for x in tk.api("/resources") if x["meta"]["tkctl_key"] == "room-1")
+    auth = ("", tk.emulator.token)
+    for start, end in (("2099-01-05T09:00:00+00:00", "2099-01-05T10:00:00+00:00"),
+                       ("2099-01-06T09:00:00+00:00", "2099-01-06T10:00:00+00:00"),
+                       ("2001-01-05T09:00:00+00:00", "2001-01-05T10:00:00+00:00")):  # past: not counted
+        httpx.post(f"{tk.emulator.base_url}/bookings", auth=auth,
+                   json={"resource_id": room["id"], "graph": "instant", "start": start, "end": end,
+                         "what": "Cleaning", "where": "Room 1", "customer": {"name": "A", "email": "a@x.io"}}
+                   ).raise_for_status()
+    edit(cfg, "resources", lambda s: s.pop("room-1"))
+    data = plan_json(tk, cfg)
+    assert data["warnings"] == ['resource "room-1" has 2 future bookings; deleting it leaves them without their resource']
+    assert 'Warning: resource "room-1" has 2 future bookings' in tk("plan", cfg).out

@@ -1,0 +1,53 @@
+"""Looks up the bookings a delete would orphan, so the plan can warn before it happens.
+
+Timekit keeps bookings when their resource or project goes away, but the customers lose the
+person or flow they booked. tkctl does not manage bookings; it only counts the live, future
+ones (`tentative` or `confirmed`) of each resource or project a plan deletes, with the
+documented search (timekit-api.md §12). The booking object does not name its resource, so
+the search result cannot be re-checked client-side (§16.6): the warning is advice, never a
+safety decision, and it is asked only for objects being deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from tkctl.core.plan import Change
+from tkctl.timekit.client import TimekitClient
+
+ACTIVE_STATES = ("tentative", "confirmed")
+
+
+def _parse(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        # Responses write offsets without a colon (+0000, §1); fromisoformat takes both in 3.11.
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def future_bookings(client: TimekitClient, kind: str, id_: str, now: datetime) -> int:
+    items = client.list_all("/bookings", {"search": f"{kind}.id:{id_}", "include": "attributes"})
+    count = 0
+    for booking in items:
+        start = _parse(((booking.get("attributes") or {}).get("event_info") or {}).get("start"))
+        if booking.get("state") in ACTIVE_STATES and start is not None and start > now:
+            count += 1
+    return count
+
+
+def deletion_warnings(client: TimekitClient, changes: Iterable[Change], now: datetime) -> list[str]:
+    warnings = []
+    for change in changes:
+        if change.action != "delete" or change.kind not in ("resource", "project") or not change.id:
+            continue
+        n = future_bookings(client, change.kind, change.id, now)
+        if n:
+            warnings.append(
+                f'{change.kind} "{change.key}" has {n} future booking{"s" if n != 1 else ""}; '
+                f"deleting it leaves {'them' if n != 1 else 'it'} without their {change.kind}"
+            )
+    return warnings

@@ -84,5 +84,5 @@ def open_session(
             f"the environment variable {settings.token_env} is not set: export your Timekit app "
             "token in it (Timekit admin, API settings), or try tkctl with --emulator"
         )
-    with TimekitClient(settings.api_url, token) as client:
+    with TimekitClient(settings.api_url, token, rate_per_second=settings.requests_per_minute / 60) as client:
         yield Session(settings, desired, client, settings.state_path, False)

@@ -23,6 +23,8 @@ DEFAULT_API_URL = "https://api.timekit.io/v2"
 DEFAULT_TOKEN_ENV = "TIMEKIT_APP_TOKEN"
 DEFAULT_STATE = ".tkctl/state.json"
 API_URL_ENV = "TIMEKIT_API_URL"
+# Timekit allows production apps 600 requests a minute (timekit-api.md §7).
+DEFAULT_REQUESTS_PER_MINUTE = 600
 
 _URL = re.compile(r"^https?://[^\s/]+")
 
@@ -33,6 +35,7 @@ class Settings:
     api_url: str  # resolved: TIMEKIT_API_URL, else tkctl.yaml api_url, else the default; no trailing /
     token_env: str  # name of the variable holding the app token
     state_path: Path  # absolute
+    requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE  # client-side pacing; 0 = off
 
 
 def read_settings(config_dir: Path, environ: Mapping[str, str]) -> tuple[Settings, list[Problem]]:
@@ -52,7 +55,7 @@ def read_settings(config_dir: Path, environ: Mapping[str, str]) -> tuple[Setting
         else:
             problems.extend(Problem(issue.message, Location(display, issue.mark.line + 1, issue.mark.column + 1)) for issue in doc.issues)
             if doc.data is not None and not isinstance(doc.data, dict):
-                problems.append(Problem("must be a mapping of settings (api_url, token_env, state)", doc.location(())))
+                problems.append(Problem("must be a mapping of settings (api_url, token_env, state, requests_per_minute)", doc.location(())))
             else:
                 data = doc.data or {}
                 for field_path, message in schema_issues("tkctl", data):
@@ -72,8 +75,14 @@ def read_settings(config_dir: Path, environ: Mapping[str, str]) -> tuple[Setting
         api_url=api_url.rstrip("/"),
         token_env=token_env,
         state_path=Path(os.path.normpath(config_dir / state)),
+        requests_per_minute=_rate(data.get("requests_per_minute")),
     )
     return settings, problems
+
+
+def _rate(value: Any) -> int:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return value if ok else DEFAULT_REQUESTS_PER_MINUTE
 
 
 def _string(value: Any) -> str | None:

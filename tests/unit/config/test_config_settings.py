@@ -45,6 +45,14 @@ def test_values_from_the_file(make_config, tmp_path):
     assert settings.config_dir.is_absolute()
 
 
+@pytest.mark.parametrize("settings_yaml, expected", [(None, 600), ("requests_per_minute: 1200\n", 1200),
+                                                      ("requests_per_minute: 0\n", 0)])
+def test_requests_per_minute(make_config, settings_yaml, expected):
+    files = dict(OBJECTS, **({"tkctl.yaml": settings_yaml} if settings_yaml else {}))
+    settings, _ = load_config(make_config(files), environ={})
+    assert settings.requests_per_minute == expected
+
+
 def test_absolute_state_path_is_kept(make_config, tmp_path):
     target = tmp_path / "elsewhere" / "state.json"
     settings, _ = load_config(make_config(dict(OBJECTS, **{"tkctl.yaml": f"state: {target}\n"})), environ={})
@@ -66,13 +74,15 @@ def test_the_default_environment_is_os_environ(make_config, monkeypatch):
         ("token_env: my token\n", {}, ["cfg/tkctl.yaml, line 1, column 1: token_env: must be the name of an environment "
                                        'variable, such as TIMEKIT_APP_TOKEN (got "my token")']),
         ("state: [a]\n", {}, ["cfg/tkctl.yaml, line 1, column 1: state: must be a string, not a list"]),
-        ("- a\n", {}, ["cfg/tkctl.yaml, line 1, column 1: must be a mapping of settings (api_url, token_env, state)"]),
+        ("requests_per_minute: -5\n", {}, ["cfg/tkctl.yaml, line 1, column 1: requests_per_minute: must be a whole "
+                                            "number of requests per minute (0 turns pacing off) (got -5)"]),
+        ("- a\n", {}, ["cfg/tkctl.yaml, line 1, column 1: must be a mapping of settings (api_url, token_env, state, requests_per_minute)"]),
         ("api_url: [\n", {}, ["cfg/tkctl.yaml, line 2, column 1: invalid YAML: did not find expected node content "
                               "(while parsing a flow node)"]),
         (None, {"TIMEKIT_API_URL": "localhost:8080"}, ["environment variable TIMEKIT_API_URL: must be an http:// or "
                                                          "https:// URL (got 'localhost:8080')"]),
     ],
-    ids=["unknown-key", "did-you-mean", "bad-url", "bad-env-name", "wrong-type", "not-a-mapping", "syntax", "bad-env-url"],
+    ids=["unknown-key", "did-you-mean", "bad-url", "bad-env-name", "wrong-type", "bad-rate", "not-a-mapping", "syntax", "bad-env-url"],
 )
 def test_settings_problems(make_config, settings_yaml, environ, expected):
     files = dict(OBJECTS, **({"tkctl.yaml": settings_yaml} if settings_yaml else {}))

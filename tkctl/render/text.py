@@ -15,8 +15,9 @@
 
 The last line is always the verdict (the summary, or "No changes. ..."), so a script or a
 human can read it with `tail -1`. Deletes list no fields: everything the object has goes.
-Values are JSON, one line each, cut after TEXT_VALUE_LIMIT characters; the JSON and Markdown
-renderers carry them whole.
+Values are JSON, one line each, cut after TEXT_VALUE_LIMIT characters; a long list that
+changed is shown as the items removed (-) and added (+). The JSON and Markdown renderers
+carry every value whole.
 """
 
 from __future__ import annotations
@@ -50,11 +51,36 @@ def _label(change: Mapping[str, Any]) -> str:
     return label
 
 
-def _field_line(action: str, field: Mapping[str, Any]) -> str:
+def _field_lines(action: str, field: Mapping[str, Any]) -> list[str]:
     path = safe(str(field.get("path", "")))
+    old, new = field.get("old"), field.get("new")
     if action == "create":
-        return f"      {path}: {_value(field.get('new'))}"
-    return f"      {path}: {_value(field.get('old'))} -> {_value(field.get('new'))}"
+        return [f"      {path}: {_value(new)}"]
+    if isinstance(old, list) and isinstance(new, list) and _too_long(old, new):
+        return [f"      {path}:", *_list_diff(old, new)]
+    return [f"      {path}: {_value(old)} -> {_value(new)}"]
+
+
+def _too_long(*values: Any) -> bool:
+    return any(len(encode(v)) > TEXT_VALUE_LIMIT for v in values)
+
+
+def _list_diff(old: list, new: list) -> list[str]:
+    """A long list that changed, as the items that left and came: cutting both lists at the
+    same length would hide the very difference the reader is looking for."""
+    remaining = [encode(v) for v in new]
+    removed = []
+    for item in (encode(v) for v in old):
+        if item in remaining:
+            remaining.remove(item)
+        else:
+            removed.append(item)
+    kept = len(new) - len(remaining)
+    lines = [f"        - {truncate(item, TEXT_VALUE_LIMIT)}" for item in removed]
+    lines += [f"        + {truncate(item, TEXT_VALUE_LIMIT)}" for item in remaining]
+    if kept:
+        lines.append(f"          ({kept} item{'s' if kept != 1 else ''} unchanged)")
+    return lines
 
 
 def _change_lines(change: Mapping[str, Any], color: bool) -> list[str]:
@@ -63,7 +89,8 @@ def _change_lines(change: Mapping[str, Any], color: bool) -> list[str]:
     address = safe(f"{change.get('kind')}.{change.get('key')}")
     lines = [f"  {symbol} {address} ({_label(change)})"]
     if action != "delete":
-        lines.extend(_field_line(action, f) for f in change.get("fields") or ())
+        for field in change.get("fields") or ():
+            lines.extend(_field_lines(action, field))
     return lines
 
 

@@ -196,3 +196,37 @@ def test_summary_counts_the_changes_shown_not_the_summary_key() -> None:
 def test_registry_names_the_three_formats() -> None:
     assert sorted(RENDERERS) == ["json", "markdown", "text"]
     assert RENDERERS["text"] is render_text
+
+
+HOURS = {"allow_hours": {"start": "09:00", "end": "17:00"}}
+EARLY = {"allow_hours": {"start": "08:00", "end": "17:00"}}
+OTHERS = [{"allow_weekdays": {}}, {"block_day": {"day": "Wednesday"}},
+          {"block_period": {"start": "2025-12-22", "end": "2026-01-05"}}]
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        # a long list that changed: the items that left and came, not two identical cut-offs
+        ([HOURS, *OTHERS], [EARLY, *OTHERS],
+         ['      availability_constraints:',
+          '        - {"allow_hours": {"start": "09:00", "end": "17:00"}}',
+          '        + {"allow_hours": {"start": "08:00", "end": "17:00"}}',
+          '          (3 items unchanged)']),
+        ([HOURS, *OTHERS], OTHERS,
+         ['      availability_constraints:',
+          '        - {"allow_hours": {"start": "09:00", "end": "17:00"}}',
+          '          (3 items unchanged)']),
+        # short lists stay on one line
+        ([HOURS], [EARLY],
+         ['      availability_constraints: [{"allow_hours": {"start": "09:00", "end": "17:00"}}] -> '
+          '[{"allow_hours": {"start": "08:00", "end": "17:00"}}]']),
+    ],
+)
+def test_long_changed_lists_show_items_removed_and_added(old, new, expected):
+    out = io.StringIO()
+    render_text(plan(change("update", "resource", "dr-patel", [("availability_constraints", old, new)])), out)
+    lines = out.getvalue().splitlines()
+    start = lines.index("  ~ resource.dr-patel (update)") + 1
+    assert lines[start:start + len(expected)] == expected
+    assert lines[start + len(expected)] == ""

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT / "tests" / "fixtures" / "realdata"
 sys.path.insert(0, str(ROOT))
 
-from tkctl.core.plan import fingerprint, _desired_canonical  # noqa: E402
+from tkctl.core.plan import fingerprint, desired_canonical  # noqa: E402
 from tkctl.emulator.testing import running_emulator  # noqa: E402
 
 HOURS = [{"allow_day_and_time": {"day": d, "start": 9, "end": 17}}
@@ -136,7 +136,7 @@ def _write_state(cfg: Path, seeded_resources: list, seeded_projects: list) -> No
             id_ = next(c["id"] for c in owner["calendars"] if c["name"] == obj.fields["name"])
         else:
             id_ = project_ids[obj.key]
-        store.state.put(StateEntry(obj.kind, obj.key, id_, fingerprint(_desired_canonical(obj))))
+        store.state.put(StateEntry(obj.kind, obj.key, id_, fingerprint(desired_canonical(obj))))
     store.save()
 
 

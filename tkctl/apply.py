@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from tkctl.core.model import DesiredObject
 from tkctl.core.normalize import MARKER
-from tkctl.core.plan import Change, Plan, _execution_order
+from tkctl.core.plan import Change, Plan, execution_order
 from tkctl.errors import ApiError, ApplyFailed
 from tkctl.state.store import StateEntry, StateStore
 from tkctl.timekit.client import TimekitClient
@@ -64,7 +64,7 @@ class Applier:
             self._record(kind, key, id_, fp)
         for kind, key in plan.stale:
             self.store.forget(kind, key)
-        for _, group in groupby(plan.changes, key=lambda c: _execution_order(c)[:2]):
+        for _, group in groupby(plan.changes, key=lambda c: execution_order(c)[:2]):
             changes = list(group)
             with ThreadPoolExecutor(max_workers=min(self.max_workers, len(changes))) as pool:
                 outcomes = list(pool.map(self._safe_execute, changes))

@@ -65,3 +65,13 @@ def test_killed_apply_leaves_valid_state_and_rerun_converges(tk, tmp_path):
     live = tk.api("/resources")
     assert sorted(x["meta"]["tkctl_key"] for x in live) == sorted(resources)
     assert len(read_state(cfg)["objects"]) == 30
+
+
+def test_passing_server_errors_on_reads_are_retried(tk, tmp_path):
+    cfg = write_config(tmp_path, RESOURCES)
+    tk.emulator.add_fault(method="GET", path="/v2/resources", nth=1, status=500)
+    tk.emulator.add_fault(method="GET", path="/v2/projects", nth=1, status=503)
+    r = tk("plan", cfg)
+    assert r.code == 0, r.text
+    assert r.out.rstrip().endswith("Plan: 3 to create, 0 to update, 0 to delete.")
+    assert tk.emulator.counters()["by_route"]["GET /v2/resources"] == 2

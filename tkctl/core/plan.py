@@ -121,7 +121,7 @@ def desired_fields(obj: DesiredObject) -> dict[str, Any]:
     return fields
 
 
-def _desired_canonical(obj: DesiredObject) -> dict[str, Any]:
+def desired_canonical(obj: DesiredObject) -> dict[str, Any]:
     return canonical(obj.kind, desired_fields(obj), compare_only=frozenset(obj.fields))
 
 
@@ -212,12 +212,12 @@ def build_plan(
             for obj in desired.of_kind(kind):
                 _check_calendar_owner(plan, matcher, obj)
     _plan_deletes(plan, desired, live, state, matcher)
-    plan.changes.sort(key=_execution_order)
+    plan.changes.sort(key=execution_order)
     return plan
 
 
 def _plan_object(plan: Plan, matcher: _Matcher, obj: DesiredObject) -> None:
-    want = _desired_canonical(obj)
+    want = desired_canonical(obj)
     fp = fingerprint(want)
     rec = matcher.state.get((obj.kind, obj.key))
     tracked = matcher.live.get(obj.kind, rec.id if rec else None)
@@ -283,7 +283,7 @@ def _plan_deletes(
         plan.changes.append(Change("delete", kind, key, obj.id, "config", fields))
 
 
-def _execution_order(change: Change) -> tuple:
+def execution_order(change: Change) -> tuple:
     """Writes in dependency order (resources, calendars, projects); deletes after, reversed."""
     rank = KINDS.index(change.kind)
     if change.action == "delete":

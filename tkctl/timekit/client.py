@@ -2,9 +2,10 @@
 
 One retry policy for everything (timekit-api.md §7, §15): 429 and 503 are retried after
 `Retry-After` (or exponential backoff with jitter), at most `max_attempts` times; connection
-failures before the request was sent are retried for every method; a POST that may have
-reached the server is never retried blind (it could create a duplicate), the caller recovers
-by re-listing instead.
+failures before the request was sent are retried for every method; 500, 502 and 504 and
+broken connections are retried for GET, PUT and DELETE only. A POST that may have reached
+the server is never retried blind (it could create a duplicate): the next plan finds the
+object by its tkctl tag instead.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from tkctl.timekit.ratelimit import TokenBucket
 
 PAGE_SIZE = 1000  # the API's maximum (§4)
 RETRY_STATUSES = frozenset({429, 503})
+# Passing server failures; retried only for methods that are safe to repeat (§15).
+IDEMPOTENT_RETRY_STATUSES = frozenset({500, 502, 504})
 # A Retry-After longer than this (the test-app daily quota answers in hours, §7) is not
 # waited out: the run fails at once with the API's message instead of hanging.
 MAX_RETRY_AFTER = 60.0
@@ -102,6 +105,10 @@ class TimekitClient:
                     # Rate limited: the server refused before acting, so even a POST is safe to resend.
                     self._backoff(attempt, wait)
                     continue
+            if (response.status_code in IDEMPOTENT_RETRY_STATUSES and method != "POST"
+                    and attempt < self.max_attempts):
+                self._backoff(attempt, None)
+                continue
             return self._decode(method, path, response)
 
     def _backoff(self, attempt: int, delay: float | None) -> None:

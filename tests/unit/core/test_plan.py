@@ -4,7 +4,7 @@ import pytest
 
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
-from tkctl.core.plan import StateRecord, build_plan, desired_fields, fingerprint, _desired_canonical
+from tkctl.core.plan import StateRecord, build_plan, desired_fields, fingerprint, desired_canonical
 
 
 def desired(*objs):
@@ -51,7 +51,7 @@ def live_project(id_, key=None, members=(), **fields):
 
 
 def record(obj, id_):
-    return StateRecord(id_, fingerprint(_desired_canonical(obj)))
+    return StateRecord(id_, fingerprint(desired_canonical(obj)))
 
 
 def summary(plan):

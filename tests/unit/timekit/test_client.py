@@ -143,3 +143,23 @@ def test_a_retry_after_of_hours_fails_at_once():
         c.get("/resources")
     assert sleeps == []
     assert "Daily request limit reached (rate limit exhausted: Timekit asks to wait 3600 s)" in str(info.value)
+
+
+@pytest.mark.parametrize("method, calls_expected, ok", [("GET", 2, True), ("PUT", 2, True), ("DELETE", 2, True),
+                                                        ("POST", 1, False)])
+def test_server_errors_are_retried_only_for_idempotent_methods(method, calls_expected, ok):
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        if len(calls) == 1:
+            return httpx.Response(500, json={"error": "Internal server error"})
+        return httpx.Response(200, json={"data": {}})
+
+    c, _ = client_with(handler)
+    if ok:
+        c.request(method, "/resources/x", json={} if method != "GET" else None)
+    else:
+        with pytest.raises(ApiError, match="500 on POST /resources/x: Internal server error"):
+            c.request(method, "/resources/x", json={})
+    assert len(calls) == calls_expected

@@ -72,7 +72,8 @@ def reference_problems(entries: list[Entry]) -> list[Problem]:
 
 
 def uniqueness_problems(entries: list[Entry]) -> list[Problem]:
-    """Slugs unique across projects, e-mails unique across resources (the API answers 422)."""
+    """Slugs unique across projects, e-mails unique across resources (the API answers 422),
+    at most one primary calendar per resource."""
     problems: list[Problem] = []
     for kind, field, fold, why in (
         ("project", "slug", str, "slugs name hosted booking pages and must be unique"),
@@ -91,4 +92,20 @@ def uniqueness_problems(entries: list[Entry]) -> list[Problem]:
                         f'"{value}" is also used by {other.name} ({other.locate((field,))}); {why}',
                     )
                 )
+    # Timekit keeps one primary calendar per resource: marking a second one unmarks the first
+    # (§9), so two in the config would flip at every apply.
+    primary: dict[str, Entry] = {}
+    for entry in entries:
+        owner = entry.data.get("resource")
+        if entry.kind != "calendar" or entry.data.get("primary") is not True or not isinstance(owner, str):
+            continue
+        other = primary.setdefault(owner, entry)
+        if other is not entry:
+            problems.append(
+                entry.problem(
+                    ("primary",),
+                    f'{other.name} ({other.locate(("primary",))}) is already the primary calendar of resource '
+                    f'"{owner}"; a resource has one primary calendar',
+                )
+            )
     return problems

@@ -238,6 +238,14 @@ CASES = [
         ],
     ),
     (
+        "two primary calendars for one resource",
+        {"a.yaml": R + "calendars:\n  c1: {resource: dr-jones, name: A, description: a, primary: true}\n"
+                       "  c2: {resource: dr-jones, name: B, description: b, primary: true}\n"
+                       "  c3: {resource: dr-jones, name: C, description: c, primary: false}\n"},
+        ['cfg/a.yaml, line 5, column 53: calendar "c2": primary: calendar "c1" (cfg/a.yaml, line 4, column 53) is '
+         'already the primary calendar of resource "dr-jones"; a resource has one primary calendar'],
+    ),
+    (
         "reserved meta key",
         {"a.yaml": "resources:\n  dr-jones:\n    name: A\n    timezone: UTC\n    meta:\n      tkctl_key: other\n"},
         ['cfg/a.yaml, line 6, column 7: resource "dr-jones": meta.tkctl_key: is reserved: tkctl writes it to '

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from tkctl.config import Settings, load_config
+from tkctl.config.yamlfile import display_path
 from tkctl.core.model import DesiredState
 from tkctl.core.plan import Plan, StateRecord, build_plan
 from tkctl.errors import SettingsError
@@ -41,7 +42,7 @@ class Session:
     def target(self) -> dict:
         return {
             "api_url": self.client.base_url,
-            "config_dir": _display_path(self.settings.config_dir),
+            "config_dir": display_path(self.settings.config_dir),
             "emulator": self.emulator,
         }
 
@@ -54,13 +55,6 @@ class Session:
         plan = build_plan(self.desired, live, records, target=self.target)
         plan.warnings.extend(deletion_warnings(self.client, plan.changes, datetime.now(timezone.utc)))
         return plan
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 @contextlib.contextmanager

@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return EXIT_USAGE
     except click.exceptions.Abort:
+        # click turns Ctrl-C (KeyboardInterrupt) and end of input at a prompt into Abort.
         click.echo("Aborted.", err=True)
         return EXIT_INTERRUPTED
     except click.exceptions.Exit as exc:
@@ -69,9 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
     except TkctlError as exc:
         click.echo(f"error: {_redact(str(exc))}", err=True)
         if os.environ.get("TKCTL_DEBUG"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -123,4 +125,6 @@ def test_unsafe_email_change_is_refused(tk, tmp_path):
     write_config(cfg, {"room-1": {**GOOD["room-1"], "email": "new@clinic.example"}})
     r = tk("apply", cfg, "--auto-approve")
     assert_clean_error(r, "email cannot change from room1@clinic.example to new@clinic.example")
+    plan = tk("plan", cfg, "--format", "json")
+    assert plan.code == 1 and len(json.loads(plan.out)["problems"]) == 1
     assert tk.api("/resources")[0]["email"] == "room1@clinic.example"

@@ -75,3 +75,18 @@ def test_passing_server_errors_on_reads_are_retried(tk, tmp_path):
     assert r.code == 0, r.text
     assert r.out.rstrip().endswith("Plan: 3 to create, 0 to update, 0 to delete.")
     assert tk.emulator.counters()["by_route"]["GET /v2/resources"] == 2
+
+
+def test_lost_state_file_is_rebuilt_by_adoption(tk, tmp_path):
+    cfg = write_config(tmp_path, RESOURCES, CALENDARS, PROJECTS)
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    before = read_state(cfg)["objects"]
+    (cfg / "state.json").unlink()
+    r = tk("plan", cfg, "--format", "json")
+    data = json.loads(r.out)
+    assert [(c["action"], c["fields"]) for c in data["changes"]] == [("adopt", [])] * 6
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    after = read_state(cfg)["objects"]
+    assert {k: v["id"] for k, v in after.items()} == {k: v["id"] for k, v in before.items()}
+    assert len(tk.api("/resources")) == 3 and len(tk.api("/projects")) == 1
+    assert json.loads(tk("plan", cfg, "--format", "json").out)["has_changes"] is False

@@ -101,6 +101,7 @@ class Plan:
             "has_changes": self.has_changes,
             "changes": [c.data() for c in self.changes],
             "warnings": list(self.warnings),
+            "problems": list(self.problems),
         }
 
 

@@ -15,23 +15,14 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
+from tests.unit.render.plans import URL, change, plan
 from tkctl.render import render_markdown
 from tkctl.render.markdown import FIELDS_IN_TABLE, code, text
 
-URL = "http://127.0.0.1:8080/v2"
 
 
-def change(action: str, kind: str, key: str, fields: list[tuple[str, Any, Any]] = (), **extra: Any) -> dict:
-    c = {"action": action, "kind": kind, "key": key, "id": None, "cause": "config", "source": None,
-         "fields": [{"path": p, "old": o, "new": n} for p, o, n in fields]}
-    c.update(extra)
-    return c
 
 
-def plan(*changes: dict, warnings: list[str] = ()) -> dict:
-    return {"format_version": 1, "tkctl_version": "0.1.0",
-            "target": {"api_url": URL, "config_dir": "c", "emulator": False},
-            "summary": {}, "has_changes": bool(changes), "changes": list(changes), "warnings": list(warnings)}
 
 
 def render(data: dict) -> str:

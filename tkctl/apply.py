@@ -68,7 +68,7 @@ class Applier:
             changes = list(group)
             with ThreadPoolExecutor(max_workers=min(self.max_workers, len(changes))) as pool:
                 outcomes = list(pool.map(self._safe_execute, changes))
-            for change, error in zip(changes, outcomes):
+            for change, error in zip(changes, outcomes, strict=True):
                 if error is None:
                     result.done[change.action] += 1
                 else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
 from tests.e2e.conftest import write_config
 from tkctl.emulator.testing import running_emulator

@@ -11,7 +11,6 @@ Exit codes (documented in README):
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 
 import click

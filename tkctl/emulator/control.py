@@ -53,7 +53,7 @@ def seed(runtime: Runtime, body: dict) -> dict:
                 for calendar in extra_calendars:
                     calendars.create(app, calendar, resource_id=resource["id"])
             except ValidationFailed as exc:
-                raise ValidationFailed({f"resources.{index}.{k}": v for k, v in exc.errors.items()})
+                raise ValidationFailed({f"resources.{index}.{k}": v for k, v in exc.errors.items()}) from None
             made.append(resource)
         for index, spec in enumerate(body.get("projects") or []):
             if not isinstance(spec, dict):
@@ -61,7 +61,7 @@ def seed(runtime: Runtime, body: dict) -> dict:
             try:
                 project = projects.create(app, spec)
             except ValidationFailed as exc:
-                raise ValidationFailed({f"projects.{index}.{k}": v for k, v in exc.errors.items()})
+                raise ValidationFailed({f"projects.{index}.{k}": v for k, v in exc.errors.items()}) from None
             out["projects"].append(projects.render(app, project))
         full = {"calendars", "availability_constraints"}
         out["resources"] = [resources.render(app, r, full) for r in made]

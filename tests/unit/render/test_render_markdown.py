@@ -10,7 +10,6 @@ import html
 import io
 import json
 import re
-from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt

@@ -10,6 +10,7 @@ project members, constraint lists). Both the desired object and the live object 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Mapping
 
@@ -84,8 +85,6 @@ def constraint(item: Any) -> Any:
 
 
 def _sort_key(value: Any) -> str:
-    import json
-
     return json.dumps(value, sort_keys=True, default=str)
 
 

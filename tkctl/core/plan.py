@@ -183,8 +183,16 @@ class _Matcher:
         return None
 
 
-def _problems(obj: DesiredObject, live: LiveObject) -> list[str]:
+def _problems(obj: DesiredObject, live: LiveObject, changes: list[FieldChange]) -> list[str]:
+    """Changes Timekit cannot make in place: they block the plan rather than fail mid-apply."""
     out = []
+    if obj.kind == "calendar" and any(c.path == "resource" for c in changes):
+        # `resource_id` is create-only (§9).
+        out.append(
+            f'calendar "{obj.key}": cannot move to resource "{obj.refs.get("resource")}": '
+            "Timekit cannot change a calendar's resource (timekit-api.md §9). Give the "
+            "calendar a new key to create it on the new resource."
+        )
     if obj.kind == "resource":
         want, have = obj.fields.get("email"), live.fields.get("email")
         if want and have and str(want).lower() != str(have).lower():
@@ -209,9 +217,6 @@ def build_plan(
     for kind in KINDS:
         for obj in desired.of_kind(kind):
             _plan_object(plan, matcher, obj)
-        if kind == "calendar":
-            for obj in desired.of_kind(kind):
-                _check_calendar_owner(plan, matcher, obj)
     _plan_deletes(plan, desired, live, state, matcher)
     plan.changes.sort(key=execution_order)
     return plan
@@ -236,7 +241,7 @@ def _plan_object(plan: Plan, matcher: _Matcher, obj: DesiredObject) -> None:
     matcher.bind(obj.kind, obj.key, live_obj.id)
     have = matcher.live_canonical(live_obj, frozenset(obj.fields))
     changes = field_changes(have, want)
-    plan.problems.extend(_problems(obj, live_obj))
+    plan.problems.extend(_problems(obj, live_obj, changes))
     if action == "adopt":
         plan.changes.append(Change("adopt", obj.kind, obj.key, live_obj.id, "config", changes, obj, fp))
     elif changes:
@@ -246,18 +251,6 @@ def _plan_object(plan: Plan, matcher: _Matcher, obj: DesiredObject) -> None:
         plan.no_change += 1
         if rec is None or rec.fingerprint != fp:
             plan.refresh.append((obj.kind, obj.key, live_obj.id, fp))
-
-
-def _check_calendar_owner(plan: Plan, matcher: _Matcher, obj: DesiredObject) -> None:
-    """Timekit cannot move a calendar to another resource (`resource_id` is create-only, §9)."""
-    for change in plan.changes:
-        if change.desired is obj and change.action in ("update", "adopt"):
-            if any(f.path == "resource" for f in change.fields):
-                plan.problems.append(
-                    f'calendar "{obj.key}": cannot move to resource "{obj.refs.get("resource")}": '
-                    "Timekit cannot change a calendar's resource (timekit-api.md §9). Give the "
-                    "calendar a new key to create it on the new resource."
-                )
 
 
 def _plan_deletes(

@@ -182,3 +182,10 @@ def test_plan_data_is_json_ready_and_never_holds_secrets():
 
 def test_desired_fields_tag_objects_with_their_key():
     assert desired_fields(res("a", meta={"x": 1}))["meta"] == {"x": 1, "tkctl_key": "a"}
+
+
+def test_untracked_project_is_adopted_by_slug():
+    p = proj("consult", slug="consult-now")
+    live = LiveState.from_payloads([], [live_project("p9", None, slug="consult-now"), live_project("p8", None)])
+    (change,) = build_plan(desired(p), live, {}).changes
+    assert (change.action, change.id) == ("adopt", "p9")

@@ -53,16 +53,23 @@ class Tkctl:
         return subprocess.run([sys.executable, "-m", "tkctl", *map(str, args)], env=full_env,
                               capture_output=True, text=True, timeout=120, **kw)
 
-    def api(self, path: str, **params) -> list | dict:
-        """Read the account directly (not through tkctl), every page."""
-        for _ in range(10):  # the test's own reads share the app's rate limit with tkctl
-            r = httpx.get(f"{self.emulator.base_url}{path}", params={"limit": 1000, **params},
-                          auth=("", self.emulator.token), timeout=30)
+    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """One raw API call (not through tkctl), as a test's setup or check makes it.
+
+        The test shares the app's rate limit with the tkctl it drives, so a 503 is waited out
+        as the contract says (Retry-After) instead of failing the test on a fast machine."""
+        for _ in range(20):
+            r = httpx.request(method, f"{self.emulator.base_url}{path}", auth=("", self.emulator.token),
+                              timeout=30, **kwargs)
             if r.status_code != 503:
                 break
             time.sleep(float(r.headers.get("Retry-After", "1")))
         r.raise_for_status()
-        return r.json()["data"]
+        return r
+
+    def api(self, path: str, **params) -> list | dict:
+        """Read the account directly (not through tkctl), every item in one page."""
+        return self.request("GET", path, params={"limit": 1000, **params}).json()["data"]
 
 
 @pytest.fixture

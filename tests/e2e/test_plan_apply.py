@@ -125,13 +125,10 @@ def test_removed_project_member_and_resource_are_applied_in_order(tk, config):
 
 
 def test_drift_made_outside_tkctl_is_reported_and_reverted(tk, config):
-    import httpx
-
     cfg = config()
     assert tk("apply", cfg, "--auto-approve").code == 0
     room = next(x for x in tk.api("/resources") if x["meta"]["tkctl_key"] == "room-1")
-    httpx.put(f"{tk.emulator.base_url}/resources/{room['id']}", json={"name": "Renamed in admin"},
-              auth=("", tk.emulator.token)).raise_for_status()
+    tk.request("PUT", f"/resources/{room['id']}", json={"name": "Renamed in admin"})
     data = plan_json(tk, cfg)
     assert [(c["action"], c["cause"], c["fields"]) for c in data["changes"]] == [
         ("update", "drift", [{"path": "name", "old": "Renamed in admin", "new": "Room 1"}])]
@@ -142,12 +139,8 @@ def test_drift_made_outside_tkctl_is_reported_and_reverted(tk, config):
 
 def test_existing_objects_are_adopted_not_duplicated(tk, config):
     """Objects made by hand (same email/slug) are adopted on the first apply."""
-    import httpx
-
-    auth = ("", tk.emulator.token)
-    httpx.post(f"{tk.emulator.base_url}/resources", auth=auth,
-               json={"name": "Dr. Smith", "timezone": "America/New_York", "email": "smith@clinic.example"}
-               ).raise_for_status()
+    tk.request("POST", "/resources",
+               json={"name": "Dr. Smith", "timezone": "America/New_York", "email": "smith@clinic.example"})
     cfg = config()
     data = plan_json(tk, cfg)
     assert ("adopt", "resource", "dr-smith", ["meta"]) in changes(data)
@@ -197,19 +190,17 @@ def test_secrets_never_appear_in_output_plan_or_state(tk, config, tmp_path):
 
 
 def test_deleting_a_resource_with_future_bookings_warns(tk, config):
-    import httpx
-
     cfg = config()
     assert tk("apply", cfg, "--auto-approve").code == 0
     room = next(x for x in tk.api("/resources") if x["meta"]["tkctl_key"] == "room-1")
-    auth = ("", tk.emulator.token)
     for start, end in (("2099-01-05T09:00:00+00:00", "2099-01-05T10:00:00+00:00"),
                        ("2099-01-06T09:00:00+00:00", "2099-01-06T10:00:00+00:00"),
                        ("2001-01-05T09:00:00+00:00", "2001-01-05T10:00:00+00:00")):  # past: not counted
-        httpx.post(f"{tk.emulator.base_url}/bookings", auth=auth,
+        # tk.request waits out the rate limit the apply above drained (it failed 3 of 3 on a
+        # clean machine when these posts went out raw).
+        tk.request("POST", "/bookings",
                    json={"resource_id": room["id"], "graph": "instant", "start": start, "end": end,
-                         "what": "Cleaning", "where": "Room 1", "customer": {"name": "A", "email": "a@x.io"}}
-                   ).raise_for_status()
+                         "what": "Cleaning", "where": "Room 1", "customer": {"name": "A", "email": "a@x.io"}})
     edit(cfg, "resources", lambda s: s.pop("room-1"))
     data = plan_json(tk, cfg)
     assert data["warnings"] == ['resource "room-1" has 2 future bookings; deleting it leaves them without their resource']

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -305,28 +304,26 @@ def test_invalid_arguments_raise_value_error(changes):
         compute_slots(**arguments)
 
 
-def test_four_weeks_for_ten_resources_is_fast():
+def test_four_weeks_for_ten_resources_in_every_mode_respects_every_booking():
     # 10 resources with lunch-break hours in two zones, one booking a day each, 4 weeks,
-    # 1-hour slots, every mode: well under 100 ms each (best of 3 against a busy machine).
+    # 1-hour slots. How fast this runs is measured by benchmarks/emulator.py, not here.
     day0 = utc("2026-03-02 00:00")
+    busy = [(day0 + timedelta(days=d, hours=15), day0 + timedelta(days=d, hours=16)) for d in range(28)]
+    buffer = timedelta(minutes=15)
     resources = [
         ResourceInput(id=str(i), name=f"r{i}", timezone=("America/New_York", "Europe/Copenhagen")[i % 2],
-                      constraints=LUNCH,
-                      busy=[(day0 + timedelta(days=d, hours=15), day0 + timedelta(days=d, hours=16))
-                            for d in range(28)])
+                      constraints=LUNCH, busy=busy)
         for i in range(10)
     ]
     for mode in MODES:
-        best = float("inf")
-        for _ in range(3):
-            began = time.perf_counter()
-            result = compute_slots(resources=resources, project_constraints=[], request_constraints=[],
-                                   start=day0, end=day0 + timedelta(weeks=4), length=timedelta(hours=1),
-                                   buffer=timedelta(minutes=15), mode=mode, output_timezone="UTC",
-                                   rng=random.Random(0))
-            best = min(best, time.perf_counter() - began)
-        assert result
-        assert best < 0.1, f"{mode} took {best * 1000:.1f} ms"
+        result = compute_slots(resources=resources, project_constraints=[], request_constraints=[],
+                               start=day0, end=day0 + timedelta(weeks=4), length=timedelta(hours=1),
+                               buffer=buffer, mode=mode, output_timezone="UTC", rng=random.Random(0))
+        assert result, mode
+        for slot in result:
+            start, end = datetime.fromisoformat(slot["start"]), datetime.fromisoformat(slot["end"])
+            assert end - start == timedelta(hours=1)
+            assert not any(start < b_end + buffer and b_start - buffer < end for b_start, b_end in busy), (mode, slot)
 
 
 # --------------------------------------------------------------------------- parameters

@@ -62,16 +62,40 @@ class Pipeline:
         self.runtime = runtime
 
     async def handle(self, request: Request) -> Response:
+        self.runtime.counters.started()
+        try:
+            return await self._pipeline(request)
+        finally:
+            self.runtime.counters.finished()
+
+    async def _hold(self, request: Request, fault, generation: int) -> bool:
+        """Wait out a fault's delay; False if the client left or the emulator was reset meanwhile."""
+        remaining = fault.delay_ms / 1000.0
+        while remaining > 0:
+            step = min(0.05, remaining)
+            await asyncio.sleep(step)
+            remaining -= step
+            if self.runtime.generation != generation or await request.is_disconnected():
+                return False
+        return True
+
+    async def _pipeline(self, request: Request) -> Response:
         runtime = self.runtime
+        generation = runtime.generation
         method, path = request.method, request.url.path
         matched = ROUTER.match(path)
         template = matched[0].template if matched else None
         headers: dict[str, str] = {}
         test_mode = False
         try:
+            raw_body = await request.body()  # read first: watching for a disconnect consumes messages
             fault = runtime.faults.take(method, path)
             if fault is not None and not fault.after_handling:
-                raise failure_for_status(fault.status)
+                if fault.delay_ms and not await self._hold(request, fault, generation):
+                    raise failure_for_status(503)  # nobody is listening; never act on it
+                if fault.status is not None:
+                    raise failure_for_status(fault.status)
+                fault = None  # a pure delay: handle the request normally
             settings = runtime.settings
             if settings.fail_rate and runtime.random.random() < settings.fail_rate:
                 raise failure_for_status(runtime.random.choice((500, 503)))
@@ -80,7 +104,7 @@ class Pipeline:
                                       runtime.store.widget_keys, widget)
             test_mode = token.startswith("test_")
             headers.update(runtime.limiter.admit(token, test_mode))
-            body = _parse_body(method, await request.body())
+            body = _parse_body(method, raw_body)
             if matched is None:
                 raise route_not_found()
             route, params = matched
@@ -94,8 +118,11 @@ class Pipeline:
             except ApiFailure:
                 if fault is None:
                     raise
-            if fault is not None:  # after_handling: the server acted, then "crashed"
-                raise failure_for_status(fault.status)
+            if fault is not None:  # after_handling: the server acted, then answers late or "crashed"
+                if fault.delay_ms:
+                    await self._hold(request, fault, generation)
+                if fault.status is not None:
+                    raise failure_for_status(fault.status)
         except ApiFailure as failure:
             status, payload = failure.status, failure.body
             headers.update(failure.headers)

@@ -68,6 +68,20 @@ def seed(runtime: Runtime, body: dict) -> dict:
     return out
 
 
+def _clock_problems(body: object) -> dict[str, list[str]]:
+    if not isinstance(body, dict):
+        return {"clock": ["The clock change must be an object."]}
+    errors: dict[str, list[str]] = {}
+    if "frozen" in body and not isinstance(body["frozen"], bool):
+        errors["frozen"] = ["The frozen field must be true or false."]
+    advance = body.get("advance", 0)
+    if not isinstance(advance, (int, float)) or isinstance(advance, bool) or not 0 <= advance <= 10 * 86_400:
+        errors["advance"] = ["The advance must be a number of seconds between 0 and 864000."]
+    for key in sorted(set(body) - {"frozen", "advance"}):
+        errors[key] = [f"The {key} is not a clock setting."]
+    return errors
+
+
 def routes(runtime: Runtime) -> list[Route]:
     async def handle(request: Request) -> Response:
         try:
@@ -106,12 +120,24 @@ def routes(runtime: Runtime) -> list[Route]:
         if name == "faults" and method == "DELETE":
             runtime.faults.clear()
             return _json(204, None)
+        if name == "clock" and method == "GET":
+            return _json(200, runtime.clock.as_dict())
+        if name == "clock" and method == "PUT":
+            body = await _body(request)
+            errors = _clock_problems(body)
+            if errors:
+                raise ValidationFailed(errors)
+            if "frozen" in body:
+                runtime.clock.freeze(body["frozen"])
+            if "advance" in body:
+                runtime.clock.advance(float(body["advance"]))
+            return _json(200, runtime.clock.as_dict())
         if name == "seed" and method == "POST":
             body = await _body(request)
             if not isinstance(body, dict):
                 raise ValidationFailed({"seed": ["The seed must be an object."]})
             return _json(201, seed(runtime, body))
-        known = {"reset", "counters", "config", "faults", "seed"}
+        known = {"reset", "counters", "config", "faults", "seed", "clock"}
         if name in known:
             return _json(405, {"error": "Method not allowed"})
         return _json(404, {"error": "Not found"})

@@ -1,4 +1,6 @@
-"""Request counters of the control API: every /v2 request by route template and by status."""
+"""Request counters of the control API: every /v2 request by route template and by status, and
+the most /v2 requests ever in progress at once (how tests see a client's concurrency without
+timing it)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,17 @@ class Counters:
         self._lock = threading.Lock()
         self._routes: collections.Counter = collections.Counter()
         self._statuses: collections.Counter = collections.Counter()
+        self._in_flight = 0
+        self._max_in_flight = 0
+
+    def started(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def record(self, method: str, template: str | None, status: int) -> None:
         with self._lock:
@@ -20,9 +33,11 @@ class Counters:
     def snapshot(self) -> dict:
         with self._lock:
             return {"total": sum(self._statuses.values()), "by_route": dict(self._routes),
-                    "by_status": dict(self._statuses)}
+                    "by_status": dict(self._statuses), "in_flight": self._in_flight,
+                    "max_in_flight": self._max_in_flight}
 
     def reset(self) -> None:
         with self._lock:
             self._routes.clear()
             self._statuses.clear()
+            self._max_in_flight = self._in_flight

@@ -1,5 +1,11 @@
-"""Injected faults for crash and retry tests: "fail the Nth matching request", before or after
-the server acted. One-shot; counted over matching requests from the moment they are added."""
+"""Injected faults for crash and retry tests: "fail (or hold) the Nth matching request", before or
+after the server acted. One-shot; counted over matching requests from the moment they are added.
+
+`delay_ms` holds the request that long (before handling it, or after with `after_handling`),
+so a test can stop a client at an exact request instead of racing it; `status: null` with a
+delay only holds. A request held before handling that outlives a reset or its client's
+connection is dropped without acting, so it can never write into a later test's account.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,9 @@ class Fault:
     method: str | None = None  # None matches every method
     path: str | None = None  # prefix of the request path; None matches every path
     nth: int = 1
-    status: int = 500
+    status: int | None = 500  # None: do not fail, only delay
     after_handling: bool = False
+    delay_ms: float = 0
     seen: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -32,11 +39,16 @@ def problems(body: object) -> dict[str, list[str]]:
     if not isinstance(nth, int) or isinstance(nth, bool) or nth < 1:
         errors["nth"] = ["The nth must be an integer >= 1."]
     status = body.get("status", 500)
-    if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
-        errors["status"] = ["The status must be an HTTP error status (400-599)."]
+    if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599):
+        errors["status"] = ["The status must be an HTTP error status (400-599) or null."]
+    delay = body.get("delay_ms", 0)
+    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 600_000:
+        errors["delay_ms"] = ["The delay_ms must be a number of milliseconds between 0 and 600000."]
+    elif status is None and not delay:
+        errors["status"] = ["A fault needs a status, a delay_ms, or both."]
     if not isinstance(body.get("after_handling", False), bool):
         errors["after_handling"] = ["The after_handling field must be true or false."]
-    unknown = set(body) - {"method", "path", "nth", "status", "after_handling"}
+    unknown = set(body) - {"method", "path", "nth", "status", "after_handling", "delay_ms"}
     for key in sorted(unknown):
         errors[key] = [f"The {key} is not a fault setting."]
     return errors

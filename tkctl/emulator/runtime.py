@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 
+from tkctl.emulator.clock import Clock
 from tkctl.emulator.counters import Counters
 from tkctl.emulator.faults import Faults
 from tkctl.emulator.ratelimit import RateLimiter
@@ -20,7 +21,10 @@ class Runtime:
         self._lock = threading.Lock()
         self.counters = Counters()
         self.faults = Faults()
-        self.limiter = RateLimiter(lambda: self._settings)
+        self.clock = Clock()
+        self.limiter = RateLimiter(lambda: self._settings, self.clock)
+        # Bumped by reset(): a request held by a delay fault across a reset must not act.
+        self.generation = 0
         self.random = random.Random()
 
     @property
@@ -33,9 +37,11 @@ class Runtime:
             self._settings = value
 
     def reset(self) -> None:
-        """Wipe every app's data, counters, faults and buckets; restore the start settings."""
+        """Wipe every app's data, counters, faults, buckets and clock; restore the start settings."""
+        self.generation += 1
         self.store.reset()
         self.counters.reset()
         self.faults.clear()
         self.limiter.reset()
+        self.clock.reset()
         self.settings = self.initial

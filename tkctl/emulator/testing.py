@@ -48,6 +48,12 @@ class EmulatorHandle:
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
+    def clock(self, **change) -> dict:
+        """Freeze (`frozen=True`) or move (`advance=seconds`) the rate limiter's clock."""
+        if change:
+            return self._call("PUT", "/clock", change).json()
+        return self._call("GET", "/clock").json()
+
     def seed(self, resources: list[dict] = (), projects: list[dict] = (), token: str | None = None) -> dict:
         body: dict = {"resources": list(resources), "projects": list(projects)}
         if token is not None:

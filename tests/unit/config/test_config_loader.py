@@ -156,20 +156,15 @@ def test_ui_file_is_read_once_per_file_and_copied_per_project(make_config):
     assert a is not b  # a later edit of one project's ui must not leak into the other
 
 
-def test_big_config_loads_quickly(tmp_path, monkeypatch):
-    """1,000 resources, 2,000 calendars, 100 projects with widget configs (about 1.9 MB)."""
-    import time
-
+def test_big_config_loads(tmp_path, monkeypatch):
+    """1,000 resources, 2,000 calendars, 100 projects with widget configs (about 1.9 MB).
+    How fast is measured by benchmarks/, not here: a test must not depend on machine speed."""
     from bigconfig import write_big_config
 
     monkeypatch.chdir(tmp_path)
     write_big_config(tmp_path)
-    started = time.perf_counter()
     _, desired = load_config(tmp_path, environ={})
-    elapsed = time.perf_counter() - started
     assert (len(desired.of_kind("resource")), len(desired.of_kind("calendar")), len(desired.of_kind("project"))) == (
         1000, 2000, 100,
     )
     assert desired.get("project", "p-007").refs["resources"][0] == "r-0070"
-    # ~0.5 s on an idle machine; the bound leaves room for a busy shared CI box
-    assert elapsed < 3.0, f"loading took {elapsed:.2f} s"

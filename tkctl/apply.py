@@ -1,30 +1,34 @@
-"""Executes a plan against the API and records every successful write in the state file.
+"""Executes a plan's steps against the API and records every one in the state.
 
-Changes run phase by phase in dependency order (resources, calendars, projects, then deletes
-in reverse); inside a phase they are independent and run concurrently. The state file is
-saved after every successful write, so an interrupted apply loses nothing: what was written
-is recorded, and what was created but not recorded carries the tkctl tag (or, for calendars,
-its owner and name) and is adopted by the next plan.
+Apply knows no Timekit field rules: the plan's steps (`core/steps.py`) say what to send. This
+module runs them phase by phase (dependency order), the objects of a phase concurrently and
+each object's steps in order; it turns addresses into ids (the plan's `ids`, then what
+earlier steps created); and it saves the state after every step that records or forgets.
+
+An interrupted apply loses nothing: what was written is recorded, and what was created but not
+recorded carries the tkctl tag (or, for calendars, its owner and name) and is adopted by the
+next plan. A create whose answer was lost (timeout, 5xx, a 503 or 429 from anything between
+tkctl and Timekit) may or may not have happened, so it is never sent again blind: apply first
+looks for the object as the step's `lookup` says, and sends the create again only if nothing
+was made.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from tkctl.core.model import DesiredObject
-from tkctl.core.normalize import MARKER
-from tkctl.core.plan import Change, Plan, execution_order
+from tkctl.core.steps import resolve_pointer
 from tkctl.errors import ApiError, ApplyFailed
 from tkctl.state.store import StateEntry, StateStore
 from tkctl.timekit.client import TimekitClient
 
-PATHS = {"resource": "/resources", "calendar": "/calendars", "project": "/projects"}
-PENDING = "sha256:pending"  # recorded id whose follow-up writes have not all succeeded
 PAST = {"create": "created", "update": "updated", "delete": "deleted", "adopt": "adopted"}
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "adopt": "="}
 
 
 @dataclass
@@ -40,7 +44,16 @@ class ApplyResult:
         )
 
 
-class Applier:
+class StepFailed(Exception):
+    """A step could not run for a reason that is not the API's answer (a missing id)."""
+
+
+def outcome_unknown(exc: ApiError) -> bool:
+    """Whether a request that failed this way may still have been acted on by the server."""
+    return exc.status == 0 or exc.status >= 500 or exc.status == 429
+
+
+class Executor:
     def __init__(
         self,
         client: TimekitClient,
@@ -53,148 +66,202 @@ class Applier:
         self.report = report
         self.max_workers = max_workers
         self._lock = threading.Lock()
-        self.ids: dict[tuple[str, str], str] = dict(store.state.ids())
-        # Calendars Timekit made with resources created in this run (§8), by resource key:
-        # a config calendar with the same name takes one over instead of creating a twin.
-        self.default_calendars: dict[str, list[dict]] = {}
+        self.ids: dict[str, str] = {}
+        self.answers: dict[str, Any] = {}  # address -> answer of its create (for takeovers)
+        self.claimed: set[str] = set()  # ids bound to some address: never found twice
 
-    def run(self, plan: Plan) -> ApplyResult:
+    def run(self, plan: Mapping[str, Any]) -> ApplyResult:
+        """Run every step of `plan` (its data form); raise ApplyFailed when some fail."""
         result = ApplyResult()
-        for kind, key, id_, fp in plan.refresh:
-            self._record(kind, key, id_, fp)
-        for kind, key in plan.stale:
-            self.store.forget(kind, key)
-        for _, group in groupby(plan.changes, key=lambda c: execution_order(c)[:2]):
-            changes = list(group)
-            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(changes))) as pool:
-                outcomes = list(pool.map(self._safe_execute, changes))
-            for change, error in zip(changes, outcomes, strict=True):
-                if error is None:
-                    result.done[change.action] += 1
-                else:
-                    result.failures.append(f"{change.address}: {error}")
+        self.ids = dict(plan.get("ids") or {})
+        self.claimed = set(self.ids.values()) | {e.id for e in self.store.state.entries.values()}
+        actions = {f"{c['kind']}.{c['key']}": c["action"] for c in plan.get("changes") or []}
+        app = (plan.get("target") or {}).get("app")
+        if app:
+            self.store.bind_app({"id": app["id"], "slug": app.get("slug") or ""})
+        steps = list(plan.get("steps") or [])
+        total = len({s["address"] for s in steps if s["address"] in actions})
+        for _, phase in groupby(steps, key=lambda s: s["phase"]):
+            groups: dict[str, list[dict]] = {}
+            for step in phase:
+                groups.setdefault(step["address"], []).append(step)
+            workers = max(1, min(self.max_workers, len(groups)))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                outcomes = list(pool.map(self._run_object, groups.values()))
+            for address, error in zip(groups, outcomes, strict=True):
+                action = actions.get(address)
+                if error is not None:
+                    result.failures.append(f"{address}: {error}")
+                elif action is not None:
+                    result.done[action] += 1
+                    self.report(self._line(action, address))
             if result.failures:
-                remaining = len(plan.changes) - sum(result.done.values()) - len(result.failures)
+                done = sum(result.done.values())
+                remaining = total - done - len(result.failures)
                 lines = "\n  ".join(result.failures)
                 raise ApplyFailed(
-                    f"apply stopped: {len(result.failures)} change(s) failed, {sum(result.done.values())} "
-                    f"succeeded and are recorded in the state, {remaining} not attempted.\n  {lines}\n"
+                    f"apply stopped: {len(result.failures)} change(s) failed, {done} succeeded and are "
+                    f"recorded in the state, {remaining} not attempted.\n  {lines}\n"
                     "Fix the cause and run tkctl apply again: it continues from where this run stopped."
                 )
         return result
 
-    # -- one change -------------------------------------------------------------------
+    def _line(self, action: str, address: str) -> str:
+        found = self.ids.get(address)
+        return f"{SYMBOLS[action]} {address}: {PAST[action]}" + (f" ({found})" if found else "")
 
-    def _safe_execute(self, change: Change) -> str | None:
+    # -- one object ---------------------------------------------------------------------
+
+    def _run_object(self, steps: list[dict]) -> str | None:
         try:
-            self._execute(change)
-        except ApiError as exc:
+            for step in steps:
+                self._run_step(step)
+        except (ApiError, StepFailed) as exc:
             return str(exc)
         return None
 
-    def _execute(self, change: Change) -> None:
-        kind, base = change.kind, PATHS[change.kind]
-        if change.action == "delete":
+    def _run_step(self, step: dict) -> None:
+        address = step["address"]
+        action = step["action"]
+        request = step.get("request")
+        if action == "takeover":
+            if not self._take_over(step):
+                self._create(step, step["fallback"])
+                request = None  # the fallback create carried every field
+        elif step.get("bind") == "response":
+            self._create(step, request)
+            request = None
+        if request is not None:
             try:
-                self.client.delete(f"{base}/{change.id}")
+                self._send(request)
             except ApiError as exc:
-                if exc.status != 404:  # already gone is what we wanted (§15)
+                if exc.status not in (step.get("ok_statuses") or ()):
                     raise
+        if step.get("forget"):
+            kind, key = address.split(".", 1)
             with self._lock:
-                self.ids.pop((kind, change.key), None)
-            self.store.forget(kind, change.key)
-            self.report(f"- {change.address}: deleted ({change.id})")
+                self.ids.pop(address, None)
+            self.store.forget(kind, key)
+        elif step.get("record"):
+            self._record(address, step["record"])
+
+    def _create(self, step: dict, request: dict) -> None:
+        """Send a create; if its answer is lost, look for the object before sending it again."""
+        address = step["address"]
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                answer = self._send(request, resend=False)
+            except ApiError as exc:
+                if not outcome_unknown(exc) or attempt >= self.client.max_attempts:
+                    raise
+                found = self._lookup(step)
+                if found is not None:
+                    with self._lock:
+                        self.answers[address] = found  # stands in for the lost answer
+                    self._bind(address, found["id"])
+                    return
+                self.client.backoff(attempt, exc.retry_after)
+                continue
+            data = answer.get("data") if isinstance(answer, Mapping) else None
+            new_id = data.get("id") if isinstance(data, Mapping) else None
+            if not isinstance(new_id, str) or not new_id:
+                raise ApiError("the create answer carried no id", status=200, method=request["method"],
+                               path=request["path"])
+            with self._lock:
+                self.answers[address] = data
+            self._bind(address, new_id)
             return
-        obj = change.desired
-        assert obj is not None
-        if change.action == "create":
-            if kind == "calendar" and self._take_default_calendar(change, obj):
-                return
-            body = self._create_body(obj)
-            created = self.client.post(base, body) or {}
-            data = created.get("data") or {}
-            new_id = data.get("id")
-            if kind == "resource":
-                with self._lock:
-                    self.default_calendars[obj.key] = list(data.get("calendars") or [])
-            if not new_id:
-                raise ApiError("the create response carried no id", method="POST", path=base)
-            if kind == "calendar" and obj.fields.get("primary"):
-                # `primary` can only be set by an update (§9). Record the id first with a
-                # fingerprint nothing matches, so if this second write fails the next plan
-                # shows the calendar as needing an update.
-                self._record(kind, obj.key, new_id, PENDING)
-                self.client.put(f"{base}/{new_id}", {"primary": True})
-            self._record(kind, obj.key, new_id, change.fingerprint)
-            self.report(f"+ {change.address}: created ({new_id})")
-            return
-        # update or adopt
-        assert change.id is not None
-        self._update(change, obj)
-        self._record(kind, obj.key, change.id, change.fingerprint)
-        symbol = "~" if change.action == "update" else "="
-        self.report(f"{symbol} {change.address}: {PAST[change.action]} ({change.id})")
 
-    def _take_default_calendar(self, change: Change, obj: DesiredObject) -> bool:
-        """Adopt the calendar Timekit created with this run's new resource, if names match."""
+    def _take_over(self, step: dict) -> bool:
+        """Bind the object to one found in another object's create answer (see Step.bind)."""
+        bind = step["bind"]
         with self._lock:
-            candidates = self.default_calendars.get(obj.refs.get("resource", ""), [])
-            match = next((c for c in candidates if c.get("name") == obj.fields.get("name")), None)
-            if match is None:
-                return False
-            candidates.remove(match)
-        body = {k: v for k, v in obj.fields.items() if v is not None and match.get(k) != v}
-        if body:
-            self.client.put(f"/calendars/{match['id']}", body)
-        self._record("calendar", obj.key, match["id"], change.fingerprint)
-        self.report(f"= {change.address}: adopted the calendar Timekit created with its resource ({match['id']})")
-        return True
+            data = self.answers.get(bind["address"])
+            items = data.get(bind["items"]) if isinstance(data, Mapping) else None
+            for item in items if isinstance(items, list) else ():
+                if (isinstance(item, Mapping) and isinstance(item.get("id"), str) and item["id"] not in self.claimed
+                        and _matches(item, bind["match"])):
+                    self.ids[step["address"]] = item["id"]
+                    self.claimed.add(item["id"])
+                    return True
+        return False
 
-    def _update(self, change: Change, obj: DesiredObject) -> None:
-        base = f"{PATHS[change.kind]}/{change.id}"
-        body: dict[str, Any] = {}
-        members_changed = False
-        for name in change.changed_top_fields:
-            if change.kind == "project" and name == "resources":
-                members_changed = True
-            elif name == "meta":
-                body["meta"] = self._meta(obj)
-            else:
-                body[name] = obj.fields.get(name)
-        if body:
-            self.client.put(base, body)
-        if members_changed:
-            # The replace-set body is a bare array of ids (timekit-api.md §16.12).
-            self.client.put(f"{base}/resources", self._member_ids(obj))
-
-    # -- bodies -----------------------------------------------------------------------
-
-    def _meta(self, obj: DesiredObject) -> dict[str, Any]:
-        return {**(obj.fields.get("meta") or {}), MARKER: obj.key}
-
-    def _resource_id(self, key: str) -> str:
+    def _lookup(self, step: dict) -> Mapping[str, Any] | None:
+        """The object the lost create made, if there is one (see Step.lookup)."""
+        spec = step.get("lookup")
+        if not spec:
+            return None
+        if "list" in spec:
+            items = self.client.list_all(self._path(spec["list"]), spec.get("params") or {})
+        else:
+            answer = self.client.get(self._path(spec["get"]), **(spec.get("params") or {}))
+            data = answer.get("data") if isinstance(answer, Mapping) else None
+            items = data.get(spec["items"]) if isinstance(data, Mapping) else None
         with self._lock:
-            id_ = self.ids.get(("resource", key))
-        if id_ is None:
-            raise ApiError(f'resource "{key}" has no Timekit id yet (its create failed?)')
-        return id_
+            for item in items if isinstance(items, list) else ():
+                if (isinstance(item, Mapping) and isinstance(item.get("id"), str) and item["id"] not in self.claimed
+                        and _matches(item, spec["match"])):
+                    return item
+        return None
 
-    def _member_ids(self, obj: DesiredObject) -> list[str]:
-        return [self._resource_id(k) for k in obj.refs.get("resources") or []]
+    # -- requests -----------------------------------------------------------------------
 
-    def _create_body(self, obj: DesiredObject) -> dict[str, Any]:
-        # Fields the config leaves unset are not sent, so Timekit's own defaults apply (§3).
-        body = {k: v for k, v in obj.fields.items() if v is not None}
-        if obj.kind in ("resource", "project"):
-            body["meta"] = self._meta(obj)
-        if obj.kind == "calendar":
-            body.pop("primary", None)  # update-only field (§9)
-            body["resource_id"] = self._resource_id(obj.refs["resource"])
-        if obj.kind == "project" and obj.refs.get("resources"):
-            body["resources"] = self._member_ids(obj)
-        return body
+    def _send(self, request: Mapping[str, Any], *, resend: bool = True) -> Any:
+        body = request.get("body")
+        if request.get("refs"):
+            body = copy.deepcopy(body)
+            for pointer in request["refs"]:
+                _assign(body, pointer, self._id(resolve_pointer(body, pointer)))
+        return self.client.request(request["method"], self._path(request["path"]),
+                                   params=request.get("params"), json=body, resend=resend)
 
-    def _record(self, kind: str, key: str, id_: str, fp: str) -> None:
+    def _path(self, template: str) -> str:
+        out, rest = "", template
+        while "{" in rest:
+            start = rest.index("{")
+            end = rest.index("}", start)
+            out += rest[:start] + self._id(rest[start + 1:end])
+            rest = rest[end + 1:]
+        return out + rest
+
+    def _id(self, address: str) -> str:
         with self._lock:
-            self.ids[(kind, key)] = id_
-        self.store.record(StateEntry(kind=kind, key=key, id=id_, fingerprint=fp))
+            found = self.ids.get(address)
+        if found is None:
+            raise StepFailed(f"{address} has no Timekit id yet (did its create fail?)")
+        return found
+
+    def _bind(self, address: str, id_: str) -> None:
+        with self._lock:
+            self.ids[address] = id_
+            self.claimed.add(id_)
+
+    def _record(self, address: str, record: Mapping[str, Any]) -> None:
+        kind, key = address.split(".", 1)
+        entry = StateEntry(kind=kind, key=key, id=self._id(address), fingerprint=record["fingerprint"],
+                           fields=dict(record.get("fields") or {}))
+        self.store.record(entry)
+
+
+def _matches(item: Mapping[str, Any], match: Mapping[str, Any]) -> bool:
+    for dotted, want in match.items():
+        value: Any = item
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if value != want:
+            return False
+    return True
+
+
+def _assign(doc: Any, pointer: str, value: Any) -> None:
+    """Set the value at a JSON pointer that already exists in `doc`."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    parent = doc
+    for part in parts[:-1]:
+        parent = parent[int(part)] if isinstance(parent, list) else parent[part]
+    if isinstance(parent, list):
+        parent[int(parts[-1])] = value
+    else:
+        parent[parts[-1]] = value

@@ -7,11 +7,12 @@
     │   └── AuthError          401: the token is wrong
     ├── StateError             the state file is unreadable or from a newer tkctl
     │   └── LockError          another apply holds the state lock
-    ├── PlanRefused            apply declined (no TTY, user said no, unsafe change)
+    ├── PlanRefused            apply declined (no TTY, user said no, unsafe change, stale plan)
+    ├── PlanFileError          a saved plan file cannot be read or is not a plan
     └── ApplyFailed            some writes failed (the ones that succeeded are in the state)
 
-Anything else is a bug: the CLI prints a one-line message and, only with TKCTL_DEBUG=1, the
-traceback (token redacted).
+Anything else is a bug: the CLI prints a one-line message asking for a report and exits 3;
+only with TKCTL_DEBUG=1 does it print the traceback (secrets redacted).
 """
 
 from __future__ import annotations
@@ -87,12 +88,14 @@ class ApiError(TkctlError):
         method: str = "",
         path: str = "",
         request_id: str | None = None,
+        retry_after: float | None = None,
     ):
         self.api_message = message
         self.status = status
         self.method = method
         self.path = path
         self.request_id = request_id
+        self.retry_after = retry_after  # seconds the server asked to wait, when it said
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -117,6 +120,10 @@ class LockError(StateError):
 
 
 class PlanRefused(TkctlError):
+    pass
+
+
+class PlanFileError(TkctlError):
     pass
 
 

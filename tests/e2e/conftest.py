@@ -77,6 +77,16 @@ def tk(emulator, monkeypatch, capsys) -> Tkctl:
     return Tkctl(emulator, monkeypatch, capsys)
 
 
+NO_CHANGES = "No changes. The live account matches the configuration."
+
+
+def says_no_changes(result: Result) -> bool:
+    """The whole text plan is its checksum and the no-changes verdict."""
+    lines = result.out.splitlines()
+    return (result.code == 0 and len(lines) == 2 and lines[0].startswith("Plan checksum: sha256:")
+            and lines[1] == NO_CHANGES)
+
+
 def write_config(path: Path, resources=None, calendars=None, projects=None, settings=None) -> Path:
     """A config dir with one file per section, so tests can edit one section at a time."""
     path.mkdir(parents=True, exist_ok=True)

@@ -123,7 +123,20 @@ def test_unsafe_email_change_is_refused(tk, tmp_path):
     assert tk("apply", cfg, "--auto-approve").code == 0
     write_config(cfg, {"room-1": {**GOOD["room-1"], "email": "new@clinic.example"}})
     r = tk("apply", cfg, "--auto-approve")
-    assert_clean_error(r, "email cannot change from room1@clinic.example to new@clinic.example")
+    assert_clean_error(r, "e-mail cannot change from room1@clinic.example to new@clinic.example")
+    assert "This plan cannot be applied:" in r.out  # shown with the plan, not only in JSON
     plan = tk("plan", cfg, "--format", "json")
     assert plan.code == 1 and len(json.loads(plan.out)["problems"]) == 1
     assert tk.api("/resources")[0]["email"] == "room1@clinic.example"
+
+
+def test_email_case_only_change_is_no_change(tk, tmp_path):
+    """Timekit compares addresses without regard to case and cannot change one: a case-only
+    edit used to plan an update that the API then refused with 422."""
+    cfg = write_config(tmp_path, GOOD)
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    write_config(cfg, {"room-1": {**GOOD["room-1"], "email": "Room1@Clinic.Example"}})
+    r = tk("plan", cfg, "--detailed-exitcode")
+    assert r.code == 0, r.text
+    assert r.out.endswith("No changes. The live account matches the configuration.\n")
+    assert tk("apply", cfg, "--auto-approve").code == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from tests.e2e.conftest import ROOT, write_config
+from tests.e2e.conftest import ROOT, says_no_changes, write_config
 
 EXAMPLE = ROOT / "examples" / "clinic"
 
@@ -19,7 +19,7 @@ def test_quick_start_embedded_emulator_then_no_changes(tk, tmp_path):
     assert not (cfg / ".tkctl" / "state.json").exists()  # never mixed with a real account's state
 
     second = tk("apply", "--emulator", cfg, "--auto-approve")
-    assert (second.code, second.out) == (0, "No changes. The live account matches the configuration.\n")
+    assert says_no_changes(second), second.text
     assert tk("plan", "--emulator", cfg, "--detailed-exitcode").code == 0
     # The embedded emulator is separate from the one in TIMEKIT_API_URL.
     assert tk.api("/resources") == []
@@ -30,7 +30,7 @@ def test_examples_against_a_real_server_then_no_changes(tk, tmp_path):
     shutil.copytree(EXAMPLE, cfg, ignore=shutil.ignore_patterns(".tkctl"))
     assert tk("apply", cfg, "--auto-approve").code == 0
     plan = tk("plan", cfg, "--detailed-exitcode")
-    assert (plan.code, plan.out) == (0, "No changes. The live account matches the configuration.\n")
+    assert says_no_changes(plan), plan.text
     projects = tk.api("/projects", include="resources")
     assert sorted(p["meta"]["tkctl_key"] for p in projects) == ["consultation", "minor-procedure", "physio"]
     assert all(p["resources"] for p in projects)

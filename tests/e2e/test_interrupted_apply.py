@@ -9,33 +9,60 @@ import subprocess
 import sys
 import time
 
-from tests.e2e.conftest import read_state, write_config
+import pytest
+
+from tests.e2e.conftest import read_state, says_no_changes, write_config
 from tests.e2e.test_plan_apply import CALENDARS, PROJECTS, RESOURCES
 
 
-def test_server_failure_after_create_is_adopted_on_rerun(tk, tmp_path):
-    """The project is created but the answer is lost (500): the rerun adopts it by its tag."""
+@pytest.mark.parametrize("path", ["/v2/resources", "/v2/calendars", "/v2/projects"])
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_create_whose_answer_is_lost_is_found_not_sent_twice(tk, tmp_path, path, status):
+    """The server made the object, then answered 500 or 503 (as a proxy can): apply looks the
+    object up by its tag (or owner and name) before it would send the create again, records it,
+    and finishes in the same run with no duplicate."""
     cfg = write_config(tmp_path, RESOURCES, CALENDARS, PROJECTS)
-    tk.emulator.add_fault(method="POST", path="/v2/projects", nth=1, status=500, after_handling=True)
+    tk.emulator.add_fault(method="POST", path=path, nth=1, status=status, after_handling=True)
+    tk.emulator.configure(rate_limit=0)  # counts of requests below must not include rate-limit refusals
+    tk.emulator.reset_counters()
     r = tk("apply", cfg, "--auto-approve")
-    assert r.code == 1 and "project.consult: Timekit API error 500" in r.err
-    assert "project.consult" not in read_state(cfg)["objects"]
-    assert len(read_state(cfg)["objects"]) == 5
+    assert r.code == 0, r.text
+    assert "Apply complete: 6 created" in r.out
+    counters = tk.emulator.counters()["by_route"]
+    posts = {"/v2/resources": 3, "/v2/calendars": 1, "/v2/projects": 1}  # one calendar takes over the default
+    assert counters[f"POST {path}"] == posts[path]  # never sent again
+    assert len(tk.api("/resources")) == 3 and len(tk.api("/projects")) == 1
+    assert sorted(c["name"] for c in tk.api("/calendars")) == ["Bookings", "Bookings", "Bookings", "Home visits"]
+    assert len(read_state(cfg)["objects"]) == 6
+    assert says_no_changes(tk("plan", cfg))
 
-    r = tk("plan", cfg, "--format", "json")
-    assert [(c["action"], c["key"]) for c in json.loads(r.out)["changes"]] == [("adopt", "consult")]
-    assert tk("apply", cfg, "--auto-approve").code == 0
-    assert len(tk.api("/projects")) == 1
-    assert "project.consult" in read_state(cfg)["objects"]
+
+def test_a_create_refused_before_it_acted_is_sent_again_after_looking(tk, tmp_path):
+    """A 503 before the server acted: the lookup finds nothing, so the create is sent again once."""
+    cfg = write_config(tmp_path, RESOURCES)
+    tk.emulator.add_fault(method="POST", path="/v2/resources", nth=1, status=503)
+    tk.emulator.configure(rate_limit=0)  # counts of requests below must not include rate-limit refusals
+    tk.emulator.reset_counters()
+    r = tk("apply", cfg, "--auto-approve")
+    assert r.code == 0, r.text
+    counters = tk.emulator.counters()["by_route"]
+    assert counters["POST /v2/resources"] == 4  # 3 creates, one of them sent twice
+    assert counters["GET /v2/resources"] >= 2  # the listing for the plan, and the lookup
+    assert sorted(x["meta"]["tkctl_key"] for x in tk.api("/resources")) == sorted(RESOURCES)
 
 
-def test_calendar_created_but_unrecorded_is_adopted(tk, tmp_path):
+def test_a_failed_update_stops_the_apply_and_the_rerun_continues(tk, tmp_path):
     cfg = write_config(tmp_path, RESOURCES, CALENDARS, PROJECTS)
-    tk.emulator.add_fault(method="POST", path="/v2/calendars", nth=1, status=500, after_handling=True)
-    assert tk("apply", cfg, "--auto-approve").code == 1
     assert tk("apply", cfg, "--auto-approve").code == 0
-    names = sorted(c["name"] for c in tk.api("/calendars"))
-    assert names.count("Home visits") == 1
+    write_config(cfg, {**RESOURCES, "room-1": {**RESOURCES["room-1"], "name": "Room One"}}, CALENDARS,
+                 {"consult": {**PROJECTS["consult"], "name": "Consultations"}})
+    tk.emulator.add_fault(method="PUT", path="/v2/resources", nth=1, status=422)
+    r = tk("apply", cfg, "--auto-approve")
+    assert r.code == 1
+    assert "apply stopped: 1 change(s) failed, 0 succeeded and are recorded in the state, 1 not attempted." in r.err
+    assert "resource.room-1: Timekit API error 422 on PUT /resources/" in r.err
+    r = tk("apply", cfg, "--auto-approve")
+    assert r.code == 0 and "Apply complete: 0 created, 2 updated" in r.out
 
 
 def test_killed_apply_leaves_valid_state_and_rerun_converges(tk, tmp_path):

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from tests.e2e.conftest import read_state, write_config
+from tests.e2e.conftest import read_state, says_no_changes, write_config
 
 RESOURCES = {
     "dr-jones": {"name": "Dr. Jones", "timezone": "Europe/Copenhagen", "email": "jones@clinic.example",
@@ -67,8 +67,7 @@ def test_apply_to_empty_account_then_plan_shows_no_changes(tk, config):
     assert "Plan: 6 to create, 0 to update, 0 to delete." in r.out
     assert "Apply complete: 6 created, 0 updated, 0 deleted, 0 adopted." in r.out
 
-    r = tk("plan", cfg)
-    assert (r.code, r.out) == (0, "No changes. The live account matches the configuration.\n")
+    assert says_no_changes(tk("plan", cfg))
     assert tk("plan", cfg, "--detailed-exitcode").code == 0
 
     resources = tk.api("/resources", include="calendars")
@@ -131,8 +130,8 @@ def test_drift_made_outside_tkctl_is_reported_and_reverted(tk, config):
     tk.request("PUT", f"/resources/{room['id']}", json={"name": "Renamed in admin"})
     data = plan_json(tk, cfg)
     assert [(c["action"], c["cause"], c["fields"]) for c in data["changes"]] == [
-        ("update", "drift", [{"path": "name", "old": "Renamed in admin", "new": "Room 1"}])]
-    assert "drift" in tk("plan", cfg).out
+        ("update", "drift", [{"path": "name", "old": "Renamed in admin", "new": "Room 1", "cause": "drift"}])]
+    assert "Changed outside tkctl (apply sets these back to the configuration):" in tk("plan", cfg).out
     assert tk("apply", cfg, "--auto-approve").code == 0
     assert plan_json(tk, cfg)["has_changes"] is False
 
@@ -155,17 +154,24 @@ def test_plan_formats(tk, config):
     md = tk("plan", cfg, "--format", "markdown")
     assert md.code == 0 and "| Action |" in md.out and "<details>" in md.out
     data = plan_json(tk, cfg)
-    assert data["format_version"] == 1 and data["summary"]["create"] == 6
+    assert data["format_version"] == 2 and data["summary"]["create"] == 6
     text = tk("plan", cfg)
     assert text.out.rstrip().endswith("Plan: 6 to create, 0 to update, 0 to delete.")
     assert "\x1b[" not in text.out  # NO_COLOR and not a TTY
+    # The checksum is on its own line in every format, and the same in all three.
+    checksum = data["checksum"]
+    assert f"\nPlan checksum: {checksum}\n" in text.out
+    assert f"\nPlan checksum: `{checksum}`\n" in md.out
 
 
-def test_plan_out_file(tk, config, tmp_path):
+def test_plan_out_file_is_the_json_plan_whatever_is_printed(tk, config, tmp_path):
     cfg = config()
     out = tmp_path / "plan.json"
-    assert tk("plan", cfg, "--format", "json", "--out", out).code == 0
-    assert json.loads(out.read_text())["summary"]["create"] == 6
+    r = tk("plan", cfg, "--format", "markdown", "--out", out)
+    assert r.code == 0 and r.out.startswith("<!-- tkctl:plan ")
+    saved = json.loads(out.read_text())
+    assert saved["summary"]["create"] == 6 and saved["checksum"] in r.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cfg", "plan.json"]  # written atomically: no temp left
 
 
 def test_apply_without_tty_or_auto_approve_refuses_and_changes_nothing(tk, config):
@@ -205,3 +211,25 @@ def test_deleting_a_resource_with_future_bookings_warns(tk, config):
     data = plan_json(tk, cfg)
     assert data["warnings"] == ['resource "room-1" has 2 future bookings; deleting it leaves them without their resource']
     assert 'Warning: resource "room-1" has 2 future bookings' in tk("plan", cfg).out
+
+
+def test_reordering_members_of_a_prioritized_project_moves_the_live_order(tk, config):
+    """In roundrobin_prioritized the order of `resources` is the booking priority: it used to
+    plan "No changes" and the live order never moved."""
+    prioritized = copy.deepcopy(PROJECTS)
+    prioritized["consult"]["availability"]["mode"] = "roundrobin_prioritized"
+    cfg = config(projects=prioritized)
+    assert tk("apply", cfg, "--auto-approve").code == 0
+
+    def live_order():
+        (project,) = tk.api("/projects", include="resources")
+        return [m["meta"]["tkctl_key"] for m in project["resources"]]
+
+    assert live_order() == ["dr-jones", "dr-smith"]
+    edit(cfg, "projects", lambda s: s["consult"].update(resources=["dr-smith", "dr-jones"]))
+    data = plan_json(tk, cfg)
+    assert changes(data) == [("update", "project", "consult", ["resources"])]
+    assert data["changes"][0]["fields"][0]["new"] == ["dr-smith", "dr-jones"]
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    assert live_order() == ["dr-smith", "dr-jones"]
+    assert plan_json(tk, cfg)["has_changes"] is False

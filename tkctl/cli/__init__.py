@@ -4,6 +4,7 @@ Exit codes (documented in README):
     0   success (for `plan --detailed-exitcode`: success and no changes)
     1   an error the user can fix (bad config, API error, state lock, refused apply)
     2   `plan --detailed-exitcode` only: success and the plan has changes
+    3   a bug in tkctl: a one-line message asking for a report (traceback with TKCTL_DEBUG=1)
     64  usage error (unknown option, bad argument); click's own 2 would collide with "changes"
     130 interrupted (Ctrl-C)
 """
@@ -21,6 +22,7 @@ from tkctl.errors import TkctlError
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_BUG = 3
 EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
 
@@ -34,11 +36,15 @@ def cli() -> None:
 def _register() -> None:
     # Imported here so `tkctl --help` stays fast and a broken command cannot hide the others.
     from tkctl.cli import apply as apply_cmd
+    from tkctl.cli import drift as drift_cmd
     from tkctl.cli import emulator as emulator_cmd
     from tkctl.cli import plan as plan_cmd
+    from tkctl.cli import refresh as refresh_cmd
+    from tkctl.cli import show as show_cmd
+    from tkctl.cli import state as state_cmd
     from tkctl.cli import validate as validate_cmd
 
-    for module in (validate_cmd, plan_cmd, apply_cmd, emulator_cmd):
+    for module in (validate_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, state_cmd, emulator_cmd):
         cli.add_command(module.command)
 
 
@@ -75,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             click.echo(_redact(traceback.format_exc()), err=True)
         return exc.exit_code
     except Exception as exc:  # a bug: one line, traceback only on request
-        click.echo(f"error: unexpected {type(exc).__name__}: {_redact(str(exc))}", err=True)
+        click.echo(f"error: tkctl hit a bug ({type(exc).__name__}: {_redact(str(exc))[:300]}). Please report it "
+                   "to the tkctl maintainers with the command you ran"
+                   + ("." if os.environ.get("TKCTL_DEBUG") else "; TKCTL_DEBUG=1 shows the details."), err=True)
         if os.environ.get("TKCTL_DEBUG"):
             click.echo(_redact(traceback.format_exc()), err=True)
-        else:
-            click.echo("(set TKCTL_DEBUG=1 for details)", err=True)
-        return EXIT_ERROR
+        return EXIT_BUG
     return result if isinstance(result, int) else EXIT_OK

@@ -1,42 +1,110 @@
-"""`tkctl apply`: plan, confirm, execute in dependency order, record ids in the state file."""
+"""`tkctl apply`: make the account match the config, or apply a reviewed, saved plan.
+
+    tkctl apply [DIR]              plan, show it, ask for "yes", apply
+    tkctl apply DIR --checksum SHA plan; apply only if the plan is the one reviewed (no prompt)
+    tkctl apply PLANFILE           apply exactly the saved plan's steps (no prompt: the review
+                                   was the approval), unless anything it was made from moved
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 from tkctl import __version__
-from tkctl.apply import Applier
+from tkctl.apply import Executor
 from tkctl.cli import options
+from tkctl.cli.plan import problems_error
+from tkctl.core.planfile import staleness
 from tkctl.errors import PlanRefused
+from tkctl.planner import make_plan
 from tkctl.render.color import use_color
 from tkctl.render.text import render_text
-from tkctl.session import open_session
-from tkctl.state.lock import StateLock
-from tkctl.state.store import StateStore, load_state
+from tkctl.savedplan import read_plan_file
+from tkctl.state.store import StateStore
+from tkctl.targets import Target, open_target
+from tkctl.workspace import open_workspace
 
 
 @click.command(name="apply")
-@options.config_dir
+@click.argument("target", default=".", metavar="[DIR|PLANFILE]", type=click.Path(path_type=str))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--checksum", metavar="SHA",
+              help="Apply only if the new plan's checksum is SHA (the one reviewed); no prompt.")
 @options.emulator
 @options.color
-def command(config_dir: str, auto_approve: bool, emulator: bool, color: str) -> int:
-    """Make the live account match CONFIG_DIR (default: .)."""
+def command(target: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str) -> int:
+    """Make the live account match DIR (default: .), or apply the saved plan PLANFILE."""
+    if Path(target).is_file():
+        if checksum:
+            raise click.UsageError("--checksum is for a config folder; a saved plan carries its own checksum")
+        return _apply_saved(target, emulator, color)
+    return _apply_dir(target, auto_approve, checksum, emulator, color)
+
+
+def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str) -> int:
     out = sys.stdout
-    with open_session(config_dir, emulator=emulator) as session, StateLock(session.state_path, "apply"):
-        store = StateStore(session.state_path, load_state(session.state_path))
-        plan = session.plan(store.state)
-        render_text(plan.data(__version__), out, color=use_color(color, out))
+    workspace = open_workspace(config_dir)
+    with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
+            workspace.locked(emulator, "apply") as store:
+        plan = make_plan(workspace, target, store.state)
+        data = plan.data(__version__)
+        render_text(data, out, color=use_color(color, out))
         if plan.problems:
-            raise PlanRefused("the plan cannot be applied:\n  " + "\n  ".join(plan.problems))
-        if plan.has_changes and not auto_approve:
+            raise problems_error(plan.problems)
+        if checksum is not None:
+            if _normal(checksum) != data["checksum"]:
+                raise PlanRefused(
+                    f"the plan's checksum is {data['checksum']}, not the reviewed {_normal(checksum)}: the config, "
+                    "the state or the account changed since the review. Nothing was changed; review the new plan."
+                )
+        elif plan.has_changes and not auto_approve:
             _confirm()
-        result = Applier(session.client, store, report=lambda line: click.echo(line, file=out)).run(plan)
-        if plan.has_changes:
-            click.echo(result.summary(), file=out)
+        _execute(target, store, data)
     return 0
+
+
+def _apply_saved(plan_file: str, emulator: bool, color: str) -> int:
+    out = sys.stdout
+    saved = read_plan_file(plan_file)
+    planned_on = saved["target"]
+    if emulator and not planned_on.get("emulator"):
+        raise click.UsageError("this plan was made for a real account, not the emulator; drop --emulator")
+    if saved["problems"]:
+        raise problems_error(saved["problems"])
+    config_dir = str(planned_on.get("config_dir") or ".")
+    if not Path(config_dir).is_dir():
+        raise PlanRefused(f"the plan was made from the config folder {config_dir}, which is not here: run "
+                          "tkctl apply from the folder the plan was made in")
+    workspace = open_workspace(config_dir)
+    with open_target(workspace.settings, emulator=bool(planned_on.get("emulator")), environ=os.environ) as target, \
+            workspace.locked(target.emulator, "apply") as store:
+        current = make_plan(workspace, target, store.state, warn_bookings=False)
+        reasons = staleness(saved, current)
+        if reasons:
+            raise PlanRefused(
+                f"the saved plan {plan_file} is stale, so none of it was applied:\n  - " + "\n  - ".join(reasons)
+                + "\nMake a new plan and review it."
+            )
+        render_text(saved, out, color=use_color(color, out))
+        _execute(target, store, saved)
+    return 0
+
+
+def _execute(target: Target, store: StateStore, data: dict[str, Any]) -> None:
+    out = sys.stdout
+    result = Executor(target.client, store, report=lambda line: click.echo(line, file=out)).run(data)
+    if data["has_changes"]:
+        click.echo(result.summary(), file=out)
+
+
+def _normal(checksum: str) -> str:
+    checksum = checksum.strip()
+    return checksum if checksum.startswith("sha256:") else f"sha256:{checksum}"
 
 
 def _confirm() -> None:

@@ -1,8 +1,10 @@
-"""Options shared by the commands that talk to an account (plan, apply)."""
+"""Options shared by several commands, defined once so they read the same everywhere."""
 
 from __future__ import annotations
 
 import click
+
+from tkctl.render.markdown import DEFAULT_MAX_CHARS
 
 config_dir = click.argument("config_dir", default=".", type=click.Path(file_okay=False, path_type=str))
 emulator = click.option(
@@ -17,4 +19,18 @@ color = click.option(
     default="auto",
     show_default=True,
     help="Colour the text output (auto: only on a terminal, and never when NO_COLOR is set).",
+)
+output_format = click.option(
+    "--format", "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, markdown for pull-request comments, json for machines.",
+)
+max_chars = click.option(
+    "--max-chars",
+    type=click.IntRange(min=1000),
+    default=DEFAULT_MAX_CHARS,
+    show_default=True,
+    help="Markdown only: keep the comment under this many characters (GitHub allows 65,536).",
 )

@@ -1,7 +1,8 @@
-"""`tkctl plan`: show what apply would change, without changing anything."""
+"""`tkctl plan`: show what apply would change, without changing anything; optionally save it."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -9,29 +10,43 @@ import click
 from tkctl import __version__
 from tkctl.cli import options
 from tkctl.errors import PlanRefused
-from tkctl.render import RENDERERS
+from tkctl.planner import make_plan
+from tkctl.render import render
 from tkctl.render.color import use_color
-from tkctl.session import open_session
-from tkctl.state.store import load_state
+from tkctl.savedplan import write_plan_file
+from tkctl.targets import open_target
+from tkctl.workspace import open_workspace
+
+
+def problems_error(problems: list[str]) -> PlanRefused:
+    n = len(problems)
+    return PlanRefused(f"the plan cannot be applied: {n} problem{'s' if n != 1 else ''}, listed with the plan:\n  "
+                       + "\n  ".join(problems))
 
 
 @click.command(name="plan")
 @options.config_dir
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True,
-              help="text for people, markdown for pull-request comments, json for machines.")
-@click.option("--out", type=click.File("w", encoding="utf-8"), default=None,
-              help="Write the plan to this file instead of standard output.")
+@options.output_format
+@click.option("--out", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Also save the plan to this file (JSON), for `tkctl apply FILE` and `tkctl show FILE`.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when the plan has changes (0: no changes, 1: error).")
+@options.max_chars
 @options.emulator
 @options.color
-def command(config_dir: str, fmt: str, out, detailed_exitcode: bool, emulator: bool, color: str) -> int:
-    """Compare CONFIG_DIR (default: .) with the live account and show the changes."""
-    stream = out or sys.stdout
-    with open_session(config_dir, emulator=emulator) as session:
-        plan = session.plan(load_state(session.state_path))
+def command(config_dir: str, fmt: str, out: str | None, detailed_exitcode: bool, max_chars: int,
+            emulator: bool, color: str) -> int:
+    """Compare CONFIG_DIR (default: .) with the live account and show the changes.
+
+    Never takes the state lock: any number of plans may run at once. A saved plan records
+    the state serial it read, so it goes stale if an apply lands first."""
+    workspace = open_workspace(config_dir)
+    with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
+        plan = make_plan(workspace, target, workspace.read_state(emulator))
     data = plan.data(__version__)
-    RENDERERS[fmt](data, stream, **({"color": use_color(color, stream)} if fmt == "text" else {}))
+    if out:
+        write_plan_file(out, data)
+    render(fmt, data, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars, full_plan=out)
     if plan.problems:
-        raise PlanRefused("the plan cannot be applied:\n  " + "\n  ".join(plan.problems))
+        raise problems_error(plan.problems)
     return 2 if (detailed_exitcode and plan.has_changes) else 0

@@ -15,14 +15,26 @@ from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent
 
 
+CAUSES = ("config", "drift", "both")
+
+
 @dataclass(frozen=True)
 class FieldChange:
+    """One field that differs. `cause` says who moved it since tkctl last applied the object:
+    the configuration (`config`), someone outside tkctl (`drift`), or both."""
+
     path: str
     old: Any
     new: Any
+    cause: str = "config"
+
+    @property
+    def top(self) -> str:
+        """The top-level field: what the API replaces as a whole."""
+        return self.path.split(".", 1)[0]
 
     def data(self) -> dict[str, Any]:
-        return {"path": self.path, "old": self.old, "new": self.new}
+        return {"path": self.path, "old": self.old, "new": self.new, "cause": self.cause}
 
 
 def _value(v: Any) -> Any:

@@ -6,6 +6,13 @@ without `first_name` gets its `name`; §10.2: a project without `slug` gets one 
 its name), echoes `null` for fields never set (§3), and treats some lists as sets (tags,
 project members, constraint lists). Both the desired object and the live object pass through
 `canonical()` before they are compared, so none of that shows up as a change.
+
+Two decisions users can see (README, "The config"):
+- E-mail addresses are compared without regard to case. Timekit keeps one resource per
+  address whatever its case, and cannot change a resource's address at all, so a plan that
+  "changed" `Jones@clinic.example` into `jones@clinic.example` could only fail.
+- A project's `resources` are a set, except in `roundrobin_prioritized` mode, where their
+  order is the booking priority: there, reordering them is a change.
 """
 
 from __future__ import annotations
@@ -41,8 +48,9 @@ SERVER_DEFAULTED: dict[str, frozenset[str]] = {
     "project": frozenset({"slug"}),
 }
 
-# Lists whose order carries no meaning.
+# Lists whose order carries no meaning (but see `ordered_fields`).
 UNORDERED = frozenset({"tags", "resources", "availability_constraints"})
+PRIORITIZED_MODE = "roundrobin_prioritized"
 
 _DAYS = {d.lower(): d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 _HOUR_TYPES = ("day_and_time", "hours")
@@ -88,22 +96,41 @@ def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def field_value(name: str, value: Any) -> Any:
+def ordered_fields(kind: str, fields: Mapping[str, Any]) -> frozenset[str]:
+    """Fields of this object whose list order carries meaning, decided by its own settings."""
+    if kind == "project":
+        availability = fields.get("availability")
+        if isinstance(availability, Mapping) and availability.get("mode") == PRIORITIZED_MODE:
+            return frozenset({"resources"})
+    return frozenset()
+
+
+def field_value(name: str, value: Any, ordered: frozenset[str] = frozenset()) -> Any:
     """Canonical value of one top-level field; empty values become None."""
     if is_empty(value):
         return None
     if name == "availability_constraints" and isinstance(value, list):
         value = [constraint(c) for c in value]
-    if name in UNORDERED and isinstance(value, list):
+    if name == "email" and isinstance(value, str):
+        value = value.lower()
+    if name in UNORDERED and name not in ordered and isinstance(value, list):
         value = sorted({_sort_key(v): v for v in value}.values(), key=_sort_key)
     return value
 
 
-def canonical(kind: str, fields: Mapping[str, Any], *, compare_only: frozenset[str] | None = None) -> dict[str, Any]:
+def canonical(
+    kind: str,
+    fields: Mapping[str, Any],
+    *,
+    compare_only: frozenset[str] | None = None,
+    ordered: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     """The managed fields of one object in canonical form (None = not set).
 
     `compare_only`, when given, drops server-defaulted fields not in it: the desired object
     passes the fields the user set, so `first_name` filled in by Timekit is not a change.
+    `ordered` names list fields compared in order (see `ordered_fields`); the desired
+    object decides it for both sides, so a change of mode is compared by the new rule.
     """
     out: dict[str, Any] = {}
     defaulted = SERVER_DEFAULTED[kind]
@@ -112,7 +139,7 @@ def canonical(kind: str, fields: Mapping[str, Any], *, compare_only: frozenset[s
             continue
         if compare_only is not None and name in defaulted and name not in compare_only:
             continue
-        out[name] = field_value(name, fields.get(name))
+        out[name] = field_value(name, fields.get(name), ordered)
     return out
 
 

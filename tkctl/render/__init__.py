@@ -1,15 +1,16 @@
 """Renderers of a plan's data form (text, Markdown, JSON), each writing to a stream it is given.
 
-The CLI picks one by `--format` from RENDERERS and decides colour once with `use_color`.
+The CLI calls `render` with the `--format` the user chose; colour is decided once with
+`use_color`, the Markdown budget by `--max-chars`.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, TextIO
 
 from tkctl.render.color import COLOR_MODES, use_color
 from tkctl.render.json import render_json
-from tkctl.render.markdown import render_markdown
+from tkctl.render.markdown import DEFAULT_MAX_CHARS, render_markdown
 from tkctl.render.text import render_text
 
 Renderer = Callable[..., None]
@@ -19,11 +20,29 @@ RENDERERS: dict[str, Renderer] = {
     "markdown": render_markdown,
     "json": render_json,
 }
+FORMATS = tuple(RENDERERS)
+
+
+def render(fmt: str, data: dict[str, Any], out: TextIO, *, color: bool = False,
+           max_chars: int = DEFAULT_MAX_CHARS, full_plan: str | None = None) -> None:
+    """Write `data` (a plan or drift report) to `out` in format `fmt`."""
+    if fmt == "text":
+        render_text(data, out, color=color)
+    elif fmt == "markdown":
+        render_markdown(data, out, max_chars=max_chars, full_plan=full_plan)
+    elif fmt == "json":
+        render_json(data, out)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+
 
 __all__ = [
     "COLOR_MODES",
+    "DEFAULT_MAX_CHARS",
+    "FORMATS",
     "RENDERERS",
     "Renderer",
+    "render",
     "render_json",
     "render_markdown",
     "render_text",

@@ -34,3 +34,27 @@ def summary_line(plan: Mapping[str, Any]) -> str:
 
 def has_changes(plan: Mapping[str, Any]) -> bool:
     return bool(plan.get("changes"))
+
+
+NO_DRIFT = "No drift. The live account matches what tkctl last applied."
+CHECKSUM_LABEL = "Plan checksum:"
+
+
+def is_drift_report(plan: Mapping[str, Any]) -> bool:
+    return plan.get("report") == "drift"
+
+
+def verdict(plan: Mapping[str, Any]) -> str:
+    """The last line of a human-readable plan or drift report."""
+    if is_drift_report(plan):
+        n = len(plan.get("changes") or ())
+        return f"Drift: {n} object{'s' if n != 1 else ''} changed outside tkctl." if n else NO_DRIFT
+    return summary_line(plan) if has_changes(plan) else NO_CHANGES
+
+
+def checksum_line(plan: Mapping[str, Any]) -> str | None:
+    checksum = plan.get("checksum")
+    return f"{CHECKSUM_LABEL} {checksum}" if checksum else None
+
+
+PROBLEMS_HEAD = "This plan cannot be applied:"

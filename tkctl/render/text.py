@@ -9,15 +9,22 @@
       = project.physio (adopt existing object <id>)
       - calendar.old-cal (delete)
 
+    Changed outside tkctl (apply sets these back to the configuration):
+      ~ resource.room-1 (update)
+          name: "Renamed in admin" -> "Room 1"
+
     Warning: ...
 
-    Plan: 1 to create, 1 to update, 1 to delete, 1 to adopt.
+    Plan checksum: sha256:...
+    Plan: 1 to create, 2 to update, 1 to delete, 1 to adopt.
 
-The last line is always the verdict (the summary, or "No changes. ..."), so a script or a
-human can read it with `tail -1`. Deletes list no fields: everything the object has goes.
-Values are JSON, one line each, cut after TEXT_VALUE_LIMIT characters; a long list that
-changed is shown as the items removed (-) and added (+). The JSON and Markdown renderers
-carry every value whole.
+Changes made outside tkctl have their own section (`render/sections.py`); when both kinds
+are present the first section is headed "Changes in the configuration:". Problems that block
+an apply are listed before the warnings. The last line is always the verdict (the summary, or
+"No changes. ..."), so a script or a human can read it with `tail -1`; the checksum line is
+just above it. Deletes list no fields: everything the object has goes. Values are JSON, one
+line each, cut after TEXT_VALUE_LIMIT characters; a long list that changed is shown as the
+items removed (-) and added (+). The JSON and Markdown renderers carry every value whole.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from __future__ import annotations
 from typing import Any, Mapping, TextIO
 
 from tkctl.render.color import ACTION_COLORS, style
-from tkctl.render.summary import NO_CHANGES, has_changes, summary_line
+from tkctl.render.sections import CONFIG_TITLE, DRIFT_NOTE, DRIFT_TITLE, Item, both_note, split
+from tkctl.render.summary import PROBLEMS_HEAD, checksum_line, has_changes, is_drift_report, verdict
 from tkctl.render.values import encode, safe, truncate
 
 TEXT_VALUE_LIMIT = 100
@@ -38,27 +46,27 @@ def _value(value: Any) -> str:
     return ABSENT if value is None else truncate(encode(value), TEXT_VALUE_LIMIT)
 
 
-def _label(change: Mapping[str, Any]) -> str:
-    action = change.get("action", "")
+def _label(item: Item) -> str:
+    change = item.change
+    action = item.action
     if action == "adopt":
         found = f" {safe(str(change['id']))}" if change.get("id") else ""
-        label = f"adopt existing object{found}"
-    else:
-        label = safe(str(action))
-    if change.get("cause") == "drift":
-        what = "deleted outside tkctl" if action == "create" else "changed outside tkctl"
-        label += f", drift: {what}"
-    return label
+        return f"adopt existing object{found}"
+    if item.drift and action == "create":
+        return "create: deleted outside tkctl"
+    return safe(action)
 
 
-def _field_lines(action: str, field: Mapping[str, Any]) -> list[str]:
+def _field_lines(item: Item, field: Mapping[str, Any]) -> list[str]:
     path = safe(str(field.get("path", "")))
     old, new = field.get("old"), field.get("new")
-    if action == "create":
-        return [f"      {path}: {_value(new)}"]
+    note = both_note(item, field)
+    note = f"  ({note})" if note else ""
+    if item.action == "create":
+        return [f"      {path}: {_value(new)}{note}"]
     if isinstance(old, list) and isinstance(new, list) and _too_long(old, new):
-        return [f"      {path}:", *_list_diff(old, new)]
-    return [f"      {path}: {_value(old)} -> {_value(new)}"]
+        return [f"      {path}:{note}", *_list_diff(old, new)]
+    return [f"      {path}: {_value(old)} -> {_value(new)}{note}"]
 
 
 def _too_long(*values: Any) -> bool:
@@ -83,14 +91,13 @@ def _list_diff(old: list, new: list) -> list[str]:
     return lines
 
 
-def _change_lines(change: Mapping[str, Any], color: bool) -> list[str]:
-    action = str(change.get("action", ""))
+def _item_lines(item: Item, color: bool) -> list[str]:
+    action = item.action
     symbol = style(SYMBOLS.get(action, "?"), color, fg=ACTION_COLORS.get(action), bold=True)
-    address = safe(f"{change.get('kind')}.{change.get('key')}")
-    lines = [f"  {symbol} {address} ({_label(change)})"]
+    lines = [f"  {symbol} {safe(item.address)} ({_label(item)})"]
     if action != "delete":
-        for field in change.get("fields") or ():
-            lines.extend(_field_lines(action, field))
+        for field in item.fields:
+            lines.extend(_field_lines(item, field))
     return lines
 
 
@@ -101,19 +108,38 @@ def _target(plan: Mapping[str, Any]) -> str:
 
 
 def render_text(plan: dict, out: TextIO, *, color: bool = False) -> None:
-    """Write the plan for a person at a terminal; `color` comes from `use_color`."""
+    """Write the plan (or a drift report) for a person at a terminal; `color` from `use_color`."""
     lines: list[str] = []
-    if has_changes(plan):
+    config, drift = split(plan)
+    if config:
         lines += [f"tkctl will perform the following actions on {_target(plan)}:", ""]
-        for change in plan["changes"]:
-            lines += _change_lines(change, color)
+        if drift:
+            lines.append(f"{CONFIG_TITLE}:")
+        for item in config:
+            lines += _item_lines(item, color)
+        lines.append("")
+    if drift:
+        if is_drift_report(plan):
+            lines.append(f"{DRIFT_TITLE} on {_target(plan)}:")
+        else:
+            if not config:
+                lines += [f"tkctl will perform the following actions on {_target(plan)}:", ""]
+            lines.append(f"{DRIFT_TITLE} ({DRIFT_NOTE}):")
+        for item in drift:
+            lines += _item_lines(item, color)
+        lines.append("")
+    problems = plan.get("problems") or ()
+    if problems:
+        lines.append(style(PROBLEMS_HEAD, color, fg="red", bold=True))
+        lines += [f"  - {safe(str(p))}" for p in problems]
         lines.append("")
     for warning in plan.get("warnings") or ():
         lines.append(f"{style('Warning:', color, fg='yellow', bold=True)} {safe(str(warning))}")
     if plan.get("warnings"):
         lines.append("")
-    if has_changes(plan):
-        lines.append(style(summary_line(plan), color, bold=True))
-    else:
-        lines.append(NO_CHANGES)
+    checksum = checksum_line(plan)
+    if checksum:
+        lines.append(checksum)
+    last = verdict(plan)
+    lines.append(style(last, color, bold=True) if has_changes(plan) else last)
     out.write("\n".join(lines) + "\n")

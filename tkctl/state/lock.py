@@ -8,8 +8,15 @@ one process can create it. It holds JSON naming the holder, for the error the lo
 else took after ours was removed by hand.
 
 A lock whose holder is a dead process on this host is stale (tkctl was killed) and is taken
-over without asking. A lock from another host cannot be checked, so it is only ever removed
-by a person, as the error message says.
+over without asking; so is a lock file that is empty or not JSON once it is older than
+GRACE_SECONDS (its writer was killed between creating and writing it: a live writer fills it
+within microseconds). A lock from another host cannot be checked, so it is only ever removed
+by a person (`tkctl state unlock`); the error calls it possibly stale once it is older than
+STALE_AFTER_SECONDS.
+
+Only commands that write the state take the lock (apply, refresh, state changes); plan never
+does, so many pull requests can plan at once. A plan records the state serial it read, and a
+saved plan goes stale if an apply lands first.
 """
 
 from __future__ import annotations
@@ -26,6 +33,10 @@ from types import TracebackType
 from typing import Any
 
 from tkctl.errors import LockError, StateError
+
+
+GRACE_SECONDS = 5.0
+STALE_AFTER_SECONDS = 3600.0
 
 
 def lock_path_for(state_path: Path) -> Path:
@@ -99,9 +110,13 @@ class StateLock:
             if other is None:
                 if problem is None:
                     continue  # released between our create and our read
+                if self._age() >= GRACE_SECONDS:
+                    self._take_over(None)  # its writer died before writing it
+                    continue
                 raise LockError(
                     f"the state file {self.state_path} is locked, but the lock file {self.path} "
-                    f"cannot be read ({problem}). If no tkctl is running, delete {self.path}."
+                    f"cannot be read ({problem}). If no tkctl is running, run `tkctl state unlock` "
+                    f"or delete {self.path}."
                 )
             if self._is_stale(other):
                 self._take_over(other)
@@ -164,13 +179,37 @@ class StateLock:
             return None, "it is not a JSON object"
         return data, None
 
+    def _age(self) -> float:
+        """Seconds since the lock file was last written; 0 if it cannot be told."""
+        try:
+            return max(0.0, dt.datetime.now().timestamp() - self.path.stat().st_mtime)
+        except OSError:
+            return 0.0
+
+    def holder(self) -> tuple[dict[str, Any] | None, str | None]:
+        """Who holds the lock now: (holder, None), (None, problem) or (None, None) if unlocked."""
+        return self._read()
+
+    def is_stale(self, other: dict[str, Any] | None) -> bool:
+        """Whether the lock can be removed without risk: its holder is gone for sure."""
+        if other is None:
+            return self._age() >= GRACE_SECONDS
+        return self._is_stale(other)
+
+    def remove(self) -> None:
+        """Delete the lock file whoever holds it (`tkctl state unlock`)."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
     def _is_stale(self, other: dict[str, Any]) -> bool:
         pid = other.get("pid")
         if other.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
             return False
         return not _pid_alive(pid)
 
-    def _take_over(self, stale: dict[str, Any]) -> None:
+    def _take_over(self, stale: dict[str, Any] | None) -> None:
         """Move the stale lock aside, then let the caller create ours.
 
         Renaming is atomic, so of two tkctls finding the same stale lock, one moves it; if
@@ -185,15 +224,25 @@ class StateLock:
             moved = json.loads(aside.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             moved = None
+        if not isinstance(moved, dict):
+            moved = None
         if moved != stale:
             os.rename(aside, self.path)  # a live lock, taken after the stale one went: restore it
             return
         aside.unlink()
 
     def _held_message(self, other: dict[str, Any]) -> str:
-        who = f"{other.get('user', 'unknown')}@{other.get('host', 'unknown')}"
-        return (
-            f"the state file {self.state_path} is locked by {who} (pid {other.get('pid', '?')}, "
-            f"tkctl {other.get('command', '?')} since {other.get('created_at', '?')}). "
-            f"If no tkctl is running there, delete {self.path}."
-        )
+        text = f"the state file {self.state_path} is locked by {describe_holder(other)}."
+        if other.get("host") != socket.gethostname() and self._age() >= STALE_AFTER_SECONDS:
+            hours = self._age() / 3600
+            text += (f" The lock is {hours:.1f} hours old and possibly stale: if no tkctl is running on "
+                     f"{other.get('host', 'that host')}, run `tkctl state unlock --force`.")
+        else:
+            text += " If no tkctl is running there, run `tkctl state unlock` (add --force for another host's lock)."
+        return text
+
+
+def describe_holder(other: dict[str, Any]) -> str:
+    who = f"{other.get('user', 'unknown')}@{other.get('host', 'unknown')}"
+    return (f"{who} (pid {other.get('pid', '?')}, tkctl {other.get('command', '?')} "
+            f"since {other.get('created_at', '?')})")

@@ -1,22 +1,27 @@
 """The state file: which Timekit object each logical key became, and what was last applied.
 
 Format (docs/state-format.md): JSON, indent 2, sorted keys, so it diffs well in git:
-    {"format_version": 1, "serial": 7, "lineage": "<uuid4>", "tkctl_version": "0.1.0",
+    {"format_version": 2, "serial": 7, "lineage": "<uuid4>", "tkctl_version": "0.1.0",
+     "app": {"id": "<timekit app id>", "slug": "clinic"},
      "objects": {"resource.dr-jones": {"kind": "resource", "key": "dr-jones",
-                                       "id": "<timekit id>", "fingerprint": "sha256:..."}}}
+                                       "id": "<timekit id>", "fingerprint": "sha256:...",
+                                       "fields": {"name": "1f0c...", ...}}}}
 
 `serial` grows by one on every save and `lineage` never changes after the first apply, so two
-copies of a state can be told apart. The file is written atomically (temp file in the same
-folder, fsync, os.replace, fsync of the folder): a crash leaves the old file or the new one,
-never half of one. Only the four fields of StateEntry are ever written, so no token or
-`api_token` can reach the file whatever the caller holds.
+copies of a state can be told apart; `app` binds the state to the Timekit app it describes,
+so pointing the same config at another account is refused instead of planning to recreate
+everything. `fields` holds a short digest per field of what was applied, which lets a plan
+tell a change in the YAML from a change made in the account.
+
+The file is written atomically (temp file in the same folder, fsync, os.replace, fsync of the
+folder): a crash leaves the old file or the new one, never half of one. Only the fields of
+StateEntry are ever written, so no token or `api_token` can reach the file whatever the
+caller holds. Format 1 files (before `app` and `fields`) are read and upgraded on the next save.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -25,9 +30,14 @@ from typing import Any
 
 from tkctl import __version__
 from tkctl.errors import StateError
+from tkctl.fileio import read_regular_file, write_atomically
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 ENTRY_FIELDS = ("kind", "key", "id", "fingerprint")
+KINDS = ("resource", "calendar", "project")
+# A state file is a few bytes per object; anything near this is not a state file.
+MAX_STATE_BYTES = 512 * 1024 * 1024
 
 
 @dataclass
@@ -36,6 +46,7 @@ class StateEntry:
     key: str
     id: str
     fingerprint: str
+    fields: dict[str, str] = field(default_factory=dict)  # field name -> short digest
 
     @property
     def address(self) -> str:
@@ -47,6 +58,7 @@ class State:
     lineage: str
     serial: int = 0
     entries: dict[str, StateEntry] = field(default_factory=dict)  # keyed "kind.key"
+    app: dict[str, str] | None = None  # {"id", "slug"} of the Timekit app, once known
 
     def get(self, kind: str, key: str) -> StateEntry | None:
         return self.entries.get(f"{kind}.{key}")
@@ -62,7 +74,9 @@ class State:
 
 
 def new_state() -> State:
-    return State(lineage=str(uuid.uuid4()))
+    """The state before the first save: no lineage yet (the first save chooses it), so a plan
+    made with no state file stays valid until some apply creates one."""
+    return State(lineage="")
 
 
 # ---------------------------------------------------------------- reading
@@ -78,12 +92,12 @@ def _parse(path: Path, doc: Any) -> State:
     version = doc.get("format_version")
     if not _is_int(version) or version < 1:
         raise _shape_error(path, '"format_version" must be a positive integer')
-    if version > FORMAT_VERSION:
+    if version > FORMAT_VERSION or version not in READABLE_VERSIONS:
         written_by = doc.get("tkctl_version")
         by = f" (written by tkctl {written_by})" if isinstance(written_by, str) else ""
         raise StateError(
             f"the state file {path} has format version {version}{by}, but this tkctl "
-            f"{__version__} reads only version {FORMAT_VERSION}; upgrade tkctl"
+            f"{__version__} reads format versions up to {FORMAT_VERSION}; upgrade tkctl"
         )
     serial, lineage, objects = doc.get("serial"), doc.get("lineage"), doc.get("objects")
     if not _is_int(serial) or serial < 0:
@@ -92,7 +106,11 @@ def _parse(path: Path, doc: Any) -> State:
         raise _shape_error(path, '"lineage" must be a non-empty string')
     if not isinstance(objects, dict):
         raise _shape_error(path, '"objects" must be an object')
-    state = State(lineage=lineage, serial=serial)
+    app = doc.get("app")
+    if app is not None and not (isinstance(app, dict) and isinstance(app.get("id"), str) and app["id"]
+                                and all(isinstance(v, str) for v in app.values())):
+        raise _shape_error(path, '"app" must be an object with a string "id" (and "slug")')
+    state = State(lineage=lineage, serial=serial, app=dict(app) if app else None)
     for address, raw in objects.items():
         state.put(_parse_entry(path, address, raw))
     return state
@@ -105,7 +123,12 @@ def _parse_entry(path: Path, address: str, raw: Any) -> StateEntry:
     for name in ENTRY_FIELDS:
         if not isinstance(raw.get(name), str) or not raw[name]:
             raise _shape_error(path, f'{where}."{name}" must be a non-empty string')
-    entry = StateEntry(**{name: raw[name] for name in ENTRY_FIELDS})
+    if raw["kind"] not in KINDS:
+        raise _shape_error(path, f'{where}."kind" must be one of {", ".join(KINDS)}, not {json.dumps(raw["kind"])}')
+    digests = raw.get("fields", {})
+    if not isinstance(digests, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in digests.items()):
+        raise _shape_error(path, f'{where}."fields" must be an object of strings')
+    entry = StateEntry(**{name: raw[name] for name in ENTRY_FIELDS}, fields=dict(digests))
     if entry.address != address:
         raise _shape_error(path, f'{where} holds "{entry.address}"; the key must match its kind and key')
     return entry
@@ -131,7 +154,7 @@ def load_state(path: Path) -> State:
     """The state at `path`; a missing file is a fresh state (the first apply creates it)."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_STATE_BYTES)
     except FileNotFoundError:
         return new_state()
     except OSError as exc:
@@ -148,6 +171,8 @@ def load_state(path: Path) -> State:
         raise StateError(
             f"the state file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise _shape_error(path, "it is nested too deeply to be a state file") from None
     return _parse(path, doc)
 
 
@@ -163,13 +188,18 @@ def dump_state(state: State) -> str:
     """
     s = _encode_string
     objects = [
-        f'    {s(address)}: {{\n      "fingerprint": {s(e.fingerprint)},\n      "id": {s(e.id)},\n'
-        f'      "key": {s(e.key)},\n      "kind": {s(e.kind)}\n    }}'
+        f'    {s(address)}: {{\n{_fields_text(e.fields)}      "fingerprint": {s(e.fingerprint)},\n'
+        f'      "id": {s(e.id)},\n      "key": {s(e.key)},\n      "kind": {s(e.kind)}\n    }}'
         for address, e in sorted(state.entries.items())
     ]
     body = "{\n" + ",\n".join(objects) + "\n  }" if objects else "{}"
+    app = ""
+    if state.app:
+        pairs = ",\n".join(f"    {s(k)}: {s(v)}" for k, v in sorted(state.app.items()))
+        app = f'  "app": {{\n{pairs}\n  }},\n'
     return (
         "{\n"
+        f"{app}"
         f'  "format_version": {FORMAT_VERSION},\n'
         f'  "lineage": {s(state.lineage)},\n'
         f'  "objects": {body},\n'
@@ -179,46 +209,35 @@ def dump_state(state: State) -> str:
     )
 
 
+def _fields_text(digests: dict[str, str]) -> str:
+    if not digests:
+        return '      "fields": {},\n'
+    s = _encode_string
+    pairs = ",\n".join(f"        {s(k)}: {s(v)}" for k, v in sorted(digests.items()))
+    return f'      "fields": {{\n{pairs}\n      }},\n'
+
+
 # The C string encoder behind json.dumps(ensure_ascii=False).
 _encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a crash at any point leaves the old or the new file.
+def remove_leftover_temp_files(path: Path) -> list[Path]:
+    """Delete temp files a killed writer left beside `path` (`.<name>.*.tmp`).
 
-    The temp file is created by mkstemp (mode 0600) in the same folder, so os.replace is a
-    rename within one filesystem and the final file keeps mode 0600.
-    """
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    Call it only while holding the state lock: then no other tkctl can be writing one."""
+    removed = []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        candidates = list(path.parent.glob(f".{path.name}.*.tmp"))
+    except OSError:
+        return removed
+    for candidate in candidates:
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
+            if candidate.is_file() and not candidate.is_symlink():
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:
             pass
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; not possible on every platform (Windows), so best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    return removed
 
 
 class StateStore:
@@ -243,6 +262,18 @@ class StateStore:
                 self._restore(entry.address, previous)
                 raise
 
+    def bind_app(self, app: dict[str, str]) -> None:
+        """Record which Timekit app this state describes (first apply or refresh); saves."""
+        with self._lock:
+            if self.state.app == app:
+                return
+            previous, self.state.app = self.state.app, dict(app)
+            try:
+                self.save()
+            except StateError:
+                self.state.app = previous
+                raise
+
     def forget(self, kind: str, key: str) -> None:
         """Drop an entry and save; forgetting what is not there writes nothing."""
         with self._lock:
@@ -258,6 +289,8 @@ class StateStore:
 
     def save(self) -> None:
         with self._lock:
+            if not self.state.lineage:
+                self.state.lineage = str(uuid.uuid4())
             self.state.serial += 1
             try:
                 write_atomically(self.path, dump_state(self.state))

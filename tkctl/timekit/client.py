@@ -75,8 +75,13 @@ class TimekitClient:
 
     # -- single requests ---------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None) -> Any:
-        """Send one request; return the decoded body (None for 204), or raise ApiError."""
+    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
+                resend: bool = True) -> Any:
+        """Send one request; return the decoded body (None for 204), or raise ApiError.
+
+        `resend=False` sends it again only when it surely never reached the server (the
+        connection could not be opened): a create whose answer was lost, even a 429 or 503
+        that a proxy may have sent after passing it on, is the caller's to look for first."""
         attempt = 0
         while True:
             attempt += 1
@@ -99,7 +104,7 @@ class TimekitClient:
                 raise ApiError(
                     f"{type(exc).__name__} talking to {self.base_url}: {exc or 'no answer'}", method=method, path=path
                 ) from None
-            if response.status_code in RETRY_STATUSES and attempt < self.max_attempts:
+            if response.status_code in RETRY_STATUSES and resend and attempt < self.max_attempts:
                 wait = _seconds(response.headers.get("Retry-After"))
                 if wait is None or wait <= MAX_RETRY_AFTER:
                     # Rate limited: the server refused before acting, so even a POST is safe to resend.
@@ -110,6 +115,11 @@ class TimekitClient:
                 self._backoff(attempt, None)
                 continue
             return self._decode(method, path, response)
+
+    def backoff(self, attempt: int, delay: float | None) -> None:
+        """Wait before attempt `attempt + 1`: `delay` seconds if the server said, else
+        exponential backoff with jitter."""
+        self._backoff(attempt, delay if delay is None or delay <= MAX_RETRY_AFTER else MAX_RETRY_AFTER)
 
     def _backoff(self, attempt: int, delay: float | None) -> None:
         if delay is None:
@@ -136,7 +146,8 @@ class TimekitClient:
         cls = AuthError if response.status_code == 401 else ApiError
         if response.status_code == 401:
             message += "; check the app token in the environment"
-        raise cls(message, status=response.status_code, method=method, path=path, request_id=request_id)
+        raise cls(message, status=response.status_code, method=method, path=path, request_id=request_id,
+                  retry_after=_seconds(response.headers.get("Retry-After")))
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params or None)

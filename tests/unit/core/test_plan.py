@@ -4,7 +4,7 @@ import pytest
 
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
-from tkctl.core.plan import StateRecord, build_plan, desired_fields, fingerprint, desired_canonical
+from tkctl.core.plan import StateRecord, build_plan, desired_canonical, desired_fields, record_of
 
 
 def desired(*objs):
@@ -51,7 +51,9 @@ def live_project(id_, key=None, members=(), **fields):
 
 
 def record(obj, id_):
-    return StateRecord(id_, fingerprint(desired_canonical(obj)))
+    """The state entry an apply of `obj` leaves behind."""
+    rec = record_of(desired_canonical(obj))
+    return StateRecord(id_, rec.fingerprint, rec.fields)
 
 
 def summary(plan):
@@ -74,7 +76,7 @@ def test_tracked_and_equal_is_no_change_despite_server_spellings():
         [live_resource("r1", "a", availability_constraints=[{"allow_hours": {"start": "09:00", "end": "17:00"}}],
                        tags=["y", "x"])], [])
     plan = build_plan(desired(a), live, {("resource", "a"): record(a, "r1")})
-    assert plan.changes == [] and plan.no_change == 1 and plan.refresh == []
+    assert plan.changes == [] and plan.no_change == 1 and plan.state_steps == []
 
 
 def test_update_shows_only_changed_fields_and_cause():
@@ -148,16 +150,28 @@ def test_removed_from_config_is_deleted_in_reverse_dependency_order():
         ("delete", "project", "p", "config"), ("delete", "calendar", "c", "config"),
         ("delete", "resource", "a", "config"),
     ]
-    assert plan.stale == [("project", "gone")]
+    assert [(s.action, s.address) for s in plan.state_steps] == [("forget", "project.gone")]
     deleted = plan.changes[0]
     assert ("resources", ["a"], None) in [(f.path, f.old, f.new) for f in deleted.fields]
 
 
-def test_email_change_is_a_blocking_problem():
+def test_email_change_is_a_blocking_problem_saying_the_way_out():
     a = res("a", email="new@x.io")
     live = LiveState.from_payloads([live_resource("r1", "a", email="old@x.io")], [])
     plan = build_plan(desired(a), live, {("resource", "a"): record(a, "r1")})
-    assert len(plan.problems) == 1 and "email cannot change from old@x.io to new@x.io" in plan.problems[0]
+    assert plan.problems == [
+        'resource "a": e-mail cannot change from old@x.io to new@x.io: Timekit cannot change a resource\'s '
+        "e-mail address. To replace the resource (a new Timekit resource; its bookings stay with the old one), "
+        "give it a new key; to keep it, set the e-mail back to old@x.io."]
+
+
+def test_email_differing_only_in_case_is_no_change():
+    """Timekit keeps one resource per address whatever its case and cannot change an address:
+    a case-only edit would plan an update the API refuses."""
+    a = res("a", email="Jones@Clinic.example")
+    live = LiveState.from_payloads([live_resource("r1", "a", email="jones@clinic.example")], [])
+    plan = build_plan(desired(a), live, {("resource", "a"): record(a, "r1")})
+    assert (plan.changes, plan.problems, plan.no_change) == ([], [], 1)
 
 
 def test_calendar_cannot_move_between_resources():
@@ -176,7 +190,8 @@ def test_plan_data_is_json_ready_and_never_holds_secrets():
     live = LiveState.from_payloads([live_resource("r1", "a", name="Old")], [])
     data = build_plan(desired(a), live, {("resource", "a"): StateRecord("r1")}).data("9.9")
     text = json.dumps(data)
-    assert data["format_version"] == 1 and data["summary"]["update"] == 1
+    assert data["format_version"] == 2 and data["summary"]["update"] == 1
+    assert json.loads(text) == data
     assert "tok-r1" not in text and "api_token" not in text
 
 

@@ -36,20 +36,31 @@ def test_every_action_exactly() -> None:
         change("update", "resource", "room-1", [("timezone", "Europe/Paris", "Europe/Berlin")], id="r1", cause="drift"),
         change("adopt", "project", "physio", id="3f1c"),
         change("delete", "calendar", "old-cal", [("name", "Old", None)], id="c1"),
-        warnings=["resource \"dr-old\" has 3 future bookings"],
+        warnings=["resource \"dr-old\" has 3 future bookings"], checksum="sha256:abc",
     )
-    assert render(data) == f"""### tkctl plan for `{URL}`
+    assert render(data) == f"""<!-- tkctl:plan dir=examples/clinic env=default -->
+
+### tkctl plan for `{URL}`
+
+Plan checksum: `sha256:abc`
 
 **Plan: 1 to create, 1 to update, 1 to delete, 1 to adopt.**
+
+> **Warning:** resource "dr-old" has 3 future bookings
+
+#### Changes in the configuration
 
 | Action | Kind | Key | Fields |
 | --- | --- | --- | --- |
 | create | resource | `dr-jones` | `name` |
-| update (drift) | resource | `room-1` | `timezone` |
 | adopt | project | `physio` |  |
 | delete | calendar | `old-cal` | `name` |
 
-> **Warning:** resource "dr-old" has 3 future bookings
+#### Changed outside tkctl (apply sets these back to the configuration)
+
+| Action | Kind | Key | Fields |
+| --- | --- | --- | --- |
+| update | resource | `room-1` | `timezone` |
 
 <details><summary>create resource <code>dr-jones</code></summary>
 
@@ -58,16 +69,6 @@ Defined in `examples/clinic/resources.yaml:3`.
 | Field | Old | New |
 | --- | --- | --- |
 | `name` |  | `"Dr. Jones"` |
-
-</details>
-
-<details><summary>update (drift) resource <code>room-1</code></summary>
-
-Changed outside tkctl since the last apply.
-
-| Field | Old | New |
-| --- | --- | --- |
-| `timezone` | `"Europe/Paris"` | `"Europe/Berlin"` |
 
 </details>
 
@@ -84,19 +85,73 @@ No field changes: tkctl records the existing object `3f1c` in its state.
 | `name` | `"Old"` |  |
 
 </details>
+
+<details><summary>update resource <code>room-1</code> (changed outside tkctl)</summary>
+
+| Field | Old | New |
+| --- | --- | --- |
+| `timezone` | `"Europe/Paris"` | `"Europe/Berlin"` |
+
+</details>
 """
+
+
+HEAD = f"<!-- tkctl:plan dir=examples/clinic env=default -->\n\n### tkctl plan for `{URL}`\n\n"
 
 
 @pytest.mark.parametrize(
     "data, expected",
     [
-        (plan(), "No changes. The live account matches the configuration.\n"),
-        (plan(warnings=["a <b>"]), "> **Warning:** a &lt;b&gt;\n\nNo changes. The live account matches the configuration.\n"),
+        (plan(), HEAD + "**No changes. The live account matches the configuration.**\n"),
+        (plan(warnings=["a <b>"]),
+         HEAD + "**No changes. The live account matches the configuration.**\n\n> **Warning:** a &lt;b&gt;\n"),
+        (plan(change("update", "resource", "a", [("email", "a@x.io", "b@x.io")]), problems=["e-mail <cannot> change"]),
+         HEAD + "**Plan: 0 to create, 1 to update, 0 to delete.**\n\n**This plan cannot be applied:**\n\n"
+         "- e-mail &lt;cannot&gt; change\n\n| Action"),
     ],
-    ids=["no-changes", "no-changes-with-warning"],
+    ids=["no-changes", "no-changes-with-warning", "problems-shown"],
 )
-def test_no_changes_is_one_line(data: dict, expected: str) -> None:
-    assert render(data) == expected
+def test_head_of_the_comment(data: dict, expected: str) -> None:
+    assert render(data).startswith(expected)
+
+
+def test_marker_names_folder_and_environment_and_cannot_end_the_comment_early() -> None:
+    data = plan()
+    data["target"]["config_dir"] = "odd --> dir/x y"
+    first = render(data).splitlines()[0]
+    assert first == "<!-- tkctl:plan dir=odd%20--%3E%20dir/x%20y env=default -->"
+    data["target"]["environment"] = "production"
+    assert render(data).splitlines()[0].endswith("env=production -->")
+
+
+def test_a_700_change_plan_fits_the_budget_saying_what_it_left_out() -> None:
+    changes = [change("update", "project", f"p{i:03d}", [("ui.localization.submit_button", "Book it " * 10, f"Book {i} " * 10)])
+               for i in range(700)]
+    out = io.StringIO()
+    render_markdown(plan(*changes, checksum="sha256:abc"), out, max_chars=60_000, full_plan="plan.json")
+    text_ = out.getvalue()
+    assert len(text_) <= 60_000
+    assert text_.startswith("<!-- tkctl:plan dir=examples/clinic env=default -->")
+    assert "**Plan: 0 to create, 700 to update, 0 to delete.**" in text_
+    shown = text_.count("<details>")
+    assert 0 < shown < 700
+    assert text_.count("| update | project |") == 700  # the summary table is whole
+    assert (f"**{700 - shown} of 700 changed objects are not shown in detail** to stay within 60,000 characters; "
+            "the full plan is in `plan.json`.") in text_
+    assert text_.rstrip().endswith("`plan.json`.")
+    assert "<details><summary>update project <code>p000</code></summary>" in text_  # the first ones, in full
+
+
+def test_a_huge_summary_table_is_cut_too() -> None:
+    changes = [change("create", "resource", f"r{i:05d}", [("name", None, "x")]) for i in range(5000)]
+    out = io.StringIO()
+    render_markdown(plan(*changes), out, max_chars=20_000)
+    text_ = out.getvalue()
+    assert len(text_) <= 20_000
+    rows = text_.count("| create | resource |")
+    assert 0 < rows < 5000 and f"| … | | | {5000 - rows} more not shown |" in text_
+    assert "**5000 of 5000 changed objects are not shown in detail**" in text_
+    assert "run `tkctl plan --out plan.json` and `tkctl show plan.json` for the full plan" in text_
 
 
 def test_long_field_lists_are_shortened_in_the_summary_table_only() -> None:

@@ -35,16 +35,19 @@ CASES = [
         BRIEF_PLAN,
         f"""tkctl will perform the following actions on {URL}:
 
+Changes in the configuration:
   + resource.dr-jones (create)
       name: "Dr. Jones"
       availability_constraints: [{{"allow_hours": {{"start": "09:00", "end": "17:00"}}}}]
   ~ project.consult (update)
       ui.localization.submit_button: "Book it" -> "Book now"
       resources: ["dr-jones"] -> ["dr-jones", "dr-smith"]
-  ~ resource.room-1 (update, drift: changed outside tkctl)
-      timezone: "Europe/Paris" -> "Europe/Berlin"
   = project.physio (adopt existing object 3f1c9e)
   - calendar.old-cal (delete)
+
+Changed outside tkctl (apply sets these back to the configuration):
+  ~ resource.room-1 (update)
+      timezone: "Europe/Paris" -> "Europe/Berlin"
 
 Warning: resource "dr-old" has 3 future bookings; deleting it cancels them
 
@@ -85,10 +88,13 @@ Plan: 0 to create, 0 to update, 2 to delete.
         ),
         f"""tkctl will perform the following actions on {URL}:
 
+Changes in the configuration:
   = resource.r (adopt existing object abc)
       email: (absent) -> "r@example.com"
       meta.team: "x" -> (absent)
-  + resource.gone (create, drift: deleted outside tkctl)
+
+Changed outside tkctl (apply sets these back to the configuration):
+  + resource.gone (create: deleted outside tkctl)
       name: "Gone"
 
 Plan: 1 to create, 0 to update, 0 to delete, 1 to adopt.
@@ -114,7 +120,58 @@ Plan: 0 to create, 1 to update, 0 to delete.
 """,
         id="values-are-json-and-controls-escaped",
     ),
+    pytest.param(
+        plan(change("update", "resource", "a", [("name", "Admin", "Mine"), ("tags", ["x"], ["y"]),
+                                                ("timezone", "UTC", "Europe/Oslo")], id="r1", cause="both"),
+             checksum="sha256:abc"),
+        f"""tkctl will perform the following actions on {URL}:
+
+Changes in the configuration:
+  ~ resource.a (update)
+      name: "Admin" -> "Mine"
+      tags: ["x"] -> ["y"]  (also changed outside tkctl)
+
+Changed outside tkctl (apply sets these back to the configuration):
+  ~ resource.a (update)
+      tags: ["x"] -> ["y"]  (also changed in the configuration)
+      timezone: "UTC" -> "Europe/Oslo"
+
+Plan checksum: sha256:abc
+Plan: 0 to create, 1 to update, 0 to delete.
+""",
+        id="one-object-changed-in-both-places-field-by-field",
+    ),
+    pytest.param(
+        plan(change("update", "resource", "a", [("email", "a@x.io", "b@x.io")], id="r1"),
+             problems=['resource "a": e-mail cannot change'], checksum="sha256:abc"),
+        f"""tkctl will perform the following actions on {URL}:
+
+  ~ resource.a (update)
+      email: "a@x.io" -> "b@x.io"
+
+This plan cannot be applied:
+  - resource "a": e-mail cannot change
+
+Plan checksum: sha256:abc
+Plan: 0 to create, 1 to update, 0 to delete.
+""",
+        id="problems-are-shown-before-the-verdict",
+    ),
     pytest.param(plan(), "No changes. The live account matches the configuration.\n", id="no-changes"),
+    pytest.param(plan(checksum="sha256:0f"), "Plan checksum: sha256:0f\nNo changes. The live account matches the configuration.\n",
+                 id="no-changes-with-checksum"),
+    pytest.param(
+        {**plan(change("update", "resource", "a", [("name", "Admin", "Mine")], id="r1", cause="drift")), "report": "drift"},
+        f"""Changed outside tkctl on {URL}:
+  ~ resource.a (update)
+      name: "Admin" -> "Mine"
+
+Drift: 1 object changed outside tkctl.
+""",
+        id="drift-report",
+    ),
+    pytest.param({**plan(), "report": "drift"}, "No drift. The live account matches what tkctl last applied.\n",
+                 id="no-drift"),
     pytest.param(
         plan(warnings=["w1", "w2"]),
         "Warning: w1\nWarning: w2\n\nNo changes. The live account matches the configuration.\n",
@@ -135,12 +192,13 @@ def test_colour_marks_symbols_warnings_and_summary() -> None:
     out = io.StringIO()
     render_text(BRIEF_PLAN, out, color=True)
     lines = out.getvalue().splitlines()
-    assert lines[2] == "  \x1b[32m\x1b[1m+\x1b[0m resource.dr-jones (create)"
-    assert lines[5] == "  \x1b[33m\x1b[1m~\x1b[0m project.consult (update)"
-    assert lines[10] == "  \x1b[36m\x1b[1m=\x1b[0m project.physio (adopt existing object 3f1c9e)"
-    assert lines[11] == "  \x1b[31m\x1b[1m-\x1b[0m calendar.old-cal (delete)"
-    assert lines[13] == "\x1b[33m\x1b[1mWarning:\x1b[0m resource \"dr-old\" has 3 future bookings; deleting it cancels them"
-    assert lines[15] == "\x1b[1mPlan: 1 to create, 2 to update, 1 to delete, 1 to adopt.\x1b[0m"
+    assert lines[3] == "  \x1b[32m\x1b[1m+\x1b[0m resource.dr-jones (create)"
+    assert lines[6] == "  \x1b[33m\x1b[1m~\x1b[0m project.consult (update)"
+    assert lines[9] == "  \x1b[36m\x1b[1m=\x1b[0m project.physio (adopt existing object 3f1c9e)"
+    assert lines[10] == "  \x1b[31m\x1b[1m-\x1b[0m calendar.old-cal (delete)"
+    assert lines[13] == "  \x1b[33m\x1b[1m~\x1b[0m resource.room-1 (update)"
+    assert lines[16] == "\x1b[33m\x1b[1mWarning:\x1b[0m resource \"dr-old\" has 3 future bookings; deleting it cancels them"
+    assert lines[18] == "\x1b[1mPlan: 1 to create, 2 to update, 1 to delete, 1 to adopt.\x1b[0m"
 
 
 def test_colour_changes_nothing_but_escape_codes() -> None:

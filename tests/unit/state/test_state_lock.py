@@ -67,9 +67,23 @@ def test_lock_held_by_a_live_process_is_refused_naming_it(state_path: Path, live
             pytest.fail("the lock was taken from a live process")
     assert str(err.value) == (
         f"the state file {state_path} is locked by ana@{HOST} (pid {live_pid}, tkctl apply since "
-        f"2024-05-01T09:30:00Z). If no tkctl is running there, delete {lock_path}."
+        "2024-05-01T09:30:00Z). If no tkctl is running there, run `tkctl state unlock` (add --force for "
+        "another host's lock)."
     )
     assert lock_path.read_bytes() == before
+
+
+def test_an_old_lock_from_another_host_is_called_possibly_stale(state_path: Path) -> None:
+    lock_path = write_lock(state_path, pid=4242, host="ci-7")
+    two_hours_ago = lock_path.stat().st_mtime - 2 * 3600
+    os.utime(lock_path, (two_hours_ago, two_hours_ago))
+    with pytest.raises(LockError) as err:
+        StateLock(state_path).acquire()
+    assert str(err.value) == (
+        f"the state file {state_path} is locked by ana@ci-7 (pid 4242, tkctl apply since 2024-05-01T09:30:00Z). "
+        "The lock is 2.0 hours old and possibly stale: if no tkctl is running on ci-7, run "
+        "`tkctl state unlock --force`."
+    )
 
 
 @pytest.mark.parametrize("holder", [{"host": "elsewhere"}, {"pid": "x"}, {"pid": 0}], ids=["other-host", "bad-pid", "pid-0"])
@@ -123,7 +137,8 @@ def test_never_deletes_a_lock_it_does_not_own(state_path: Path, live_pid: int) -
 
 @pytest.mark.parametrize("content, reason", [("", "it is not JSON; another tkctl may be writing it right now"),
                                               ("[1]", "it is not a JSON object")])
-def test_unreadable_lock_is_respected_and_explained(state_path: Path, content: str, reason: str) -> None:
+def test_a_fresh_unreadable_lock_is_respected_and_explained(state_path: Path, content: str, reason: str) -> None:
+    """Just created and not yet written: its writer may be writing it right now."""
     lock_path = lock_path_for(state_path)
     lock_path.parent.mkdir(parents=True)
     lock_path.write_text(content)
@@ -131,9 +146,25 @@ def test_unreadable_lock_is_respected_and_explained(state_path: Path, content: s
         StateLock(state_path).acquire()
     assert str(err.value) == (
         f"the state file {state_path} is locked, but the lock file {lock_path} cannot be read "
-        f"({reason}). If no tkctl is running, delete {lock_path}."
+        f"({reason}). If no tkctl is running, run `tkctl state unlock` or delete {lock_path}."
     )
     assert lock_path.read_text() == content
+
+
+@pytest.mark.parametrize("content", ["", "{garbage", "[1]"])
+def test_an_unreadable_lock_past_the_grace_period_is_taken_over(state_path: Path, content: str) -> None:
+    """A tkctl killed between creating the lock file and writing it must not block every apply
+    until someone deletes the file by hand. The file's age is set, not waited for."""
+    from tkctl.state.lock import GRACE_SECONDS
+
+    lock_path = lock_path_for(state_path)
+    lock_path.parent.mkdir(parents=True)
+    lock_path.write_text(content)
+    old = lock_path.stat().st_mtime - GRACE_SECONDS - 1
+    os.utime(lock_path, (old, old))
+    with StateLock(state_path) as lock:
+        assert json.loads(lock_path.read_text())["pid"] == os.getpid() and lock.held
+    assert sorted(p.name for p in state_path.parent.iterdir()) == []
 
 
 def test_uncreatable_lock_is_a_state_error(tmp_path: Path) -> None:

@@ -21,11 +21,17 @@ def entry(key: str, kind: str = "resource", id_: str | None = None) -> StateEntr
     return StateEntry(kind=kind, key=key, id=id_ or f"id-{key}", fingerprint=f"sha256:{key}")
 
 
-def test_missing_file_is_a_fresh_state(tmp_path: Path) -> None:
+def test_missing_file_is_a_fresh_state_whose_lineage_the_first_save_chooses(tmp_path: Path) -> None:
+    """No lineage before the first save, so a plan saved with no state file stays valid until an
+    apply creates the state; each new state then gets a lineage of its own."""
     state = load_state(tmp_path / "nowhere" / "state.json")
-    assert state.serial == 0 and state.entries == {}
-    assert uuid.UUID(state.lineage).version == 4
-    assert new_state().lineage != new_state().lineage
+    assert (state.serial, state.entries, state.lineage, state.app) == (0, {}, "", None)
+    first, second = StateStore(tmp_path / "a.json", new_state()), StateStore(tmp_path / "b.json", new_state())
+    first.save()
+    second.save()
+    assert uuid.UUID(first.state.lineage).version == 4
+    assert first.state.lineage != second.state.lineage
+    assert load_state(tmp_path / "a.json").lineage == first.state.lineage
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -44,19 +50,28 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_file_is_indented_sorted_json(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     store = StateStore(path, State(lineage="L", serial=6))
-    store.record(StateEntry("resource", "dr-jones", "uuid-1", "sha256:ab"))
+    store.bind_app({"id": "app-1", "slug": "clinic"})
+    store.record(StateEntry("resource", "dr-jones", "uuid-1", "sha256:ab", {"name": "0011", "email": "aabb"}))
     assert path.read_text(encoding="utf-8") == f"""{{
-  "format_version": 1,
+  "app": {{
+    "id": "app-1",
+    "slug": "clinic"
+  }},
+  "format_version": 2,
   "lineage": "L",
   "objects": {{
     "resource.dr-jones": {{
+      "fields": {{
+        "email": "aabb",
+        "name": "0011"
+      }},
       "fingerprint": "sha256:ab",
       "id": "uuid-1",
       "key": "dr-jones",
       "kind": "resource"
     }}
   }},
-  "serial": 7,
+  "serial": 8,
   "tkctl_version": "{__version__}"
 }}
 """
@@ -68,19 +83,29 @@ def test_file_is_indented_sorted_json(tmp_path: Path) -> None:
         [],
         [entry("a")],
         [entry("b"), entry("a"), entry("z", kind="calendar"), entry("a", kind="project")],
-        [StateEntry("resource", 'q"uote\\back\nline\u00e9\U0001f600\x00', "i", "f")],
+        [StateEntry("resource", 'q"uote\\back\nline\u00e9\U0001f600\x00', "i", "f", {"a\n\"": "b\x00"})],
     ],
     ids=["empty", "one", "unsorted", "odd-strings"],
 )
 def test_text_is_what_json_dumps_writes(entries: list[StateEntry]) -> None:
-    state = State(lineage="lin", serial=3)
+    state = State(lineage="lin", serial=3, app={"id": "x\"y", "slug": ""})
     for e in entries:
         state.put(e)
     text = dump_state(state)
     doc = json.loads(text)
     assert text == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    assert doc["objects"] == {e.address: {"kind": e.kind, "key": e.key, "id": e.id, "fingerprint": e.fingerprint}
-                              for e in entries}
+    assert doc["objects"] == {e.address: {"kind": e.kind, "key": e.key, "id": e.id, "fingerprint": e.fingerprint,
+                                          "fields": e.fields} for e in entries}
+    assert load_state_text(text) == state
+
+
+def load_state_text(text: str) -> State:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "state.json"
+        path.write_text(text, encoding="utf-8")
+        return load_state(path)
 
 
 def test_file_mode_is_0600(tmp_path: Path) -> None:
@@ -227,6 +252,14 @@ BAD_FILES = [
     (_entry_with(id=None), NOT_STATE + 'objects["resource.r"]."id" must be a non-empty string'),
     (_entry_with(fingerprint=7), NOT_STATE + 'objects["resource.r"]."fingerprint" must be a non-empty string'),
     (_entry_with(key="other"), NOT_STATE + 'objects["resource.r"] holds "resource.other"; the key must match its kind and key'),
+    (_with(objects={"widget.r": {"kind": "widget", "key": "r", "id": "i", "fingerprint": "f"}}),
+     NOT_STATE + 'objects["widget.r"]."kind" must be one of resource, calendar, project, not "widget"'),
+    (_entry_with(fields=[]), NOT_STATE + 'objects["resource.r"]."fields" must be an object of strings'),
+    (_entry_with(fields={"name": 1}), NOT_STATE + 'objects["resource.r"]."fields" must be an object of strings'),
+    (_with(app="clinic"), NOT_STATE + '"app" must be an object with a string "id" (and "slug")'),
+    (_with(app={"slug": "clinic"}), NOT_STATE + '"app" must be an object with a string "id" (and "slug")'),
+    ("[" * 5000 + "]" * 5000, NOT_STATE + "it is nested too deeply to be a state file"),
+    ('{"a":' * 5000 + "1" + "}" * 5000, NOT_STATE + "it is nested too deeply to be a state file"),
 ]
 
 
@@ -244,17 +277,45 @@ def test_unreadable_file(tmp_path: Path) -> None:
     path.mkdir()
     with pytest.raises(StateError) as err:
         load_state(path)
-    assert str(err.value) == f"cannot read the state file {path}: Is a directory"
+    assert str(err.value) == f"cannot read the state file {path}: not a regular file"
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "loop"])
+def test_special_files_are_refused_at_once(tmp_path: Path, special: str) -> None:
+    """A FIFO would block forever, /dev/zero never ends, a symlink loop never resolves."""
+    path = tmp_path / "state.json"
+    if special == "fifo":
+        os.mkfifo(path)
+        expected = "not a regular file"
+    elif special == "loop":
+        path.symlink_to(tmp_path / "other.json")
+        (tmp_path / "other.json").symlink_to(path)
+        expected = "Too many levels of symbolic links"
+    else:
+        path.symlink_to(special)
+        expected = "not a regular file"
+    with pytest.raises(StateError) as err:
+        load_state(path)
+    assert str(err.value) == f"cannot read the state file {path}: {expected}"
+
+
+def test_format_1_files_are_read_and_upgraded_on_the_next_save(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(GOOD))
+    store = StateStore(path, load_state(path))
+    assert store.state.get("resource", "r") == StateEntry("resource", "r", "i", "f", {})
+    store.save()
+    assert json.loads(path.read_text())["format_version"] == 2
 
 
 def test_newer_format_is_refused_asking_for_an_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    path.write_text(_with(format_version=2, tkctl_version="9.0.0"))
+    path.write_text(_with(format_version=3, tkctl_version="9.0.0"))
     with pytest.raises(StateError) as err:
         load_state(path)
     assert str(err.value) == (
-        f"the state file {path} has format version 2 (written by tkctl 9.0.0), but this tkctl "
-        f"{__version__} reads only version 1; upgrade tkctl"
+        f"the state file {path} has format version 3 (written by tkctl 9.0.0), but this tkctl "
+        f"{__version__} reads format versions up to 2; upgrade tkctl"
     )
 
 
@@ -272,3 +333,17 @@ def test_a_file_where_the_folder_should_be_is_a_state_error(tmp_path: Path) -> N
         store.save()
     assert str(err.value) == f"cannot write the state file {folder / 'state.json'}: {folder} is not a folder"
     assert store.state.serial == 0
+
+
+def test_leftover_temp_files_of_a_killed_save_are_removed(tmp_path: Path) -> None:
+    from tkctl.state.store import remove_leftover_temp_files
+
+    path = tmp_path / "state.json"
+    StateStore(path, new_state()).save()
+    debris = [tmp_path / ".state.json.abc123.tmp", tmp_path / ".state.json.x.tmp"]
+    for d in debris:
+        d.write_text("{half")
+    other = tmp_path / ".other.json.abc.tmp"
+    other.write_text("not ours")
+    assert sorted(remove_leftover_temp_files(path)) == sorted(debris)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.json.abc.tmp", "state.json"]

@@ -1,0 +1,66 @@
+"""README's "Reviewed plans in CI" commands, exactly as written, against the emulator as a real
+server, in a shell, with the example clinic as `config/`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.conftest import ROOT
+
+
+def readme_block(heading: str) -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index(heading):]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_reviewed_plans_in_ci_commands_work_as_written(tk, tmp_path):
+    commands = readme_block("### Reviewed plans in CI")
+    assert [c.split()[1] for c in commands] == ["validate", "plan", "apply", "apply", "drift"]
+    shutil.copytree(ROOT / "examples" / "clinic", tmp_path / "config", ignore=shutil.ignore_patterns(".tkctl"))
+    env = {**os.environ, "TIMEKIT_API_URL": tk.emulator.base_url, "TIMEKIT_APP_TOKEN": tk.emulator.token,
+           "NO_COLOR": "1", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def run(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=300)
+
+    validate, plan, apply_saved, apply_checksum, drift = commands
+    r = run(validate)
+    assert r.returncode == 0 and r.stdout.startswith("Config OK"), r.stderr
+
+    r = run(plan)  # the pull request
+    assert r.returncode == 0, r.stderr
+    saved = json.loads((tmp_path / "plan.json").read_text())
+    markdown = (tmp_path / "plan.md").read_text()
+    assert markdown.startswith("<!-- tkctl:plan dir=config env=default -->")
+    assert saved["checksum"] in markdown and saved["summary"]["create"] == 18
+
+    r = run(apply_saved)  # the merge
+    assert r.returncode == 0, r.stderr
+    assert "Apply complete: 18 created, 0 updated, 0 deleted, 0 adopted." in r.stdout
+
+    # The next pull request changes a widget; its reviewed checksum is applied on merge.
+    widget = tmp_path / "config" / "widgets" / "consultation.json"
+    widget.write_text(widget.read_text().replace('"display_name": "', '"display_name": "New: ', 1))
+    assert run(plan).returncode == 0
+    env["CHECKSUM"] = json.loads((tmp_path / "plan.json").read_text())["checksum"]
+    r = run(apply_checksum)
+    assert r.returncode == 0, r.stderr
+    assert "Apply complete: 0 created, 1 updated, 0 deleted, 0 adopted." in r.stdout
+    assert run(apply_checksum).returncode == 1  # that plan is applied; the checksum now differs
+
+    r = run(drift)  # nightly
+    assert r.returncode == 0 and "No drift." in (tmp_path / "drift.md").read_text()
+    project = tk.api("/projects")[0]
+    tk.request("PUT", f"/projects/{project['id']}", json={"name": "Edited in the admin UI"})
+    r = run(drift)
+    assert r.returncode == 2
+    assert "Edited in the admin UI" in (tmp_path / "drift.md").read_text()

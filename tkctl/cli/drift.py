@@ -1,0 +1,35 @@
+"""`tkctl drift`: only what changed in the account outside tkctl, for a scheduled job.
+
+Exit 0 when there is none, 2 when there is some (1 on errors), in every format."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from tkctl import __version__
+from tkctl.cli import options
+from tkctl.core.drift import drift_report
+from tkctl.planner import make_plan
+from tkctl.render import render
+from tkctl.render.color import use_color
+from tkctl.targets import open_target
+from tkctl.workspace import open_workspace
+
+
+@click.command(name="drift")
+@options.config_dir
+@options.output_format
+@options.max_chars
+@options.emulator
+@options.color
+def command(config_dir: str, fmt: str, max_chars: int, emulator: bool, color: str) -> int:
+    """Report objects of CONFIG_DIR (default: .) changed in the account outside tkctl."""
+    workspace = open_workspace(config_dir)
+    with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
+        plan = make_plan(workspace, target, workspace.read_state(emulator), warn_bookings=False)
+    report = drift_report(plan.data(__version__))
+    render(fmt, report, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars)
+    return 2 if report["has_changes"] else 0

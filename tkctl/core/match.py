@@ -1,0 +1,117 @@
+"""Pairing config objects with live objects, and remembering which Timekit id each key is.
+
+Matching a config object to a live object, in order:
+1. the id recorded in the state file, if that object still exists;
+2. otherwise an untracked live object tagged with the key (`meta.tkctl_key`, written in the
+   create request itself), so an object created by an apply that died before saving state is
+   adopted, never created twice;
+3. otherwise a natural key: a resource's `email` (any case), a project's `slug`, a calendar's
+   owner and `name`. This is how tkctl adopts objects made by hand, including the "Bookings"
+   calendar Timekit creates with every resource.
+Live objects that nothing matches and that the state does not know are left alone.
+
+Live objects are indexed once by tag and natural key, so matching a config with no state
+(a first import, a lost state file) costs one pass over the account, not one per object.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable, Mapping
+
+from tkctl.core.live import LiveObject, LiveState
+from tkctl.core.model import KINDS, DesiredObject
+from tkctl.core.normalize import MARKER, canonical
+
+NATURAL_KEY = {"resource": "email", "project": "slug"}
+
+
+def tag_of(obj: LiveObject) -> str | None:
+    meta = obj.fields.get("meta")
+    tag = meta.get(MARKER) if isinstance(meta, Mapping) else None
+    return tag if isinstance(tag, str) else None
+
+
+def _natural(kind: str, value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return value.lower() if kind == "resource" else value
+
+
+class Matcher:
+    """Binds keys to live ids, kind by kind; an id is bound to at most one key."""
+
+    def __init__(self, live: LiveState, state_ids: Mapping[tuple[str, str], str]):
+        self.live = live
+        self.key_of: dict[str, dict[str, str]] = {k: {} for k in KINDS}
+        self.id_of: dict[str, dict[str, str]] = {k: {} for k in KINDS}
+        # Ids the state file already binds to a key are never adopted by another key.
+        self.claimed = set(state_ids.values())
+        self._by_tag: dict[tuple[str, str], list[LiveObject]] = defaultdict(list)
+        self._by_natural: dict[tuple[str, str], list[LiveObject]] = defaultdict(list)
+        self._by_owner_name: dict[tuple[str, Any], list[LiveObject]] = defaultdict(list)
+        for kind in KINDS:
+            for obj in live.of_kind(kind):
+                self._index(obj)
+
+    def _index(self, obj: LiveObject) -> None:
+        if obj.kind == "calendar":
+            self._by_owner_name[(obj.fields.get("resource_id"), obj.fields.get("name"))].append(obj)
+            return
+        tag = tag_of(obj)
+        if tag is not None:
+            self._by_tag[(obj.kind, tag)].append(obj)
+        natural = _natural(obj.kind, obj.fields.get(NATURAL_KEY[obj.kind]))
+        if natural is not None:
+            self._by_natural[(obj.kind, natural)].append(obj)
+
+    def bind(self, kind: str, key: str, id_: str) -> None:
+        self.key_of[kind][id_] = key
+        self.id_of[kind][key] = id_
+        self.claimed.add(id_)
+
+    def resource_key(self, id_: str | None) -> str | None:
+        if id_ is None:
+            return None
+        return self.key_of["resource"].get(id_, f"<unmanaged {id_}>")
+
+    def live_canonical(self, obj: LiveObject, compare_only: frozenset[str] | None,
+                       ordered: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The live object in canonical form, references named by key as the config names them."""
+        fields = dict(obj.fields)
+        if obj.kind == "calendar":
+            fields["resource"] = self.resource_key(fields.get("resource_id"))
+        if obj.kind == "project":
+            fields["resources"] = [self.resource_key(i) for i in fields.get("resource_ids") or []]
+        return canonical(obj.kind, fields, compare_only=compare_only, ordered=ordered)
+
+    def _free(self, candidates: Iterable[LiveObject]) -> list[LiveObject]:
+        return [o for o in candidates if o.id not in self.claimed]
+
+    def untracked(self, obj: DesiredObject) -> LiveObject | None:
+        """An untracked live object that `obj` should adopt, or None."""
+        if obj.kind in NATURAL_KEY:
+            tagged = self._free(self._by_tag.get((obj.kind, obj.key), ()))
+            if tagged:
+                return tagged[0]
+            want = _natural(obj.kind, obj.fields.get(NATURAL_KEY[obj.kind]))
+            if want is None:
+                return None
+            for candidate in self._free(self._by_natural.get((obj.kind, want), ())):
+                tag = tag_of(candidate)
+                if tag is None or tag == obj.key:  # never take an object tagged for another key
+                    return candidate
+            return None
+        owner = self.id_of["resource"].get(obj.refs.get("resource", ""))
+        if owner is None:
+            return None
+        found = self._free(self._by_owner_name.get((owner, obj.fields.get("name")), ()))
+        return found[0] if found else None
+
+    def duplicates(self) -> list[tuple[str, str, list[str]]]:
+        """(kind, tag, ids) for every tag carried by more than one live object."""
+        return [(kind, tag, sorted(o.id for o in objs))
+                for (kind, tag), objs in sorted(self._by_tag.items()) if len(objs) > 1]
+
+    def tagged(self, kind: str, tag: str) -> list[LiveObject]:
+        return list(self._by_tag.get((kind, tag), ()))

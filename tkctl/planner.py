@@ -1,0 +1,60 @@
+"""Making a plan: read the account, check it is the state's app, and ask the core.
+
+Every command that needs a plan (plan, apply, drift, and apply of a saved plan to see whether
+it is stale) comes through `make_plan`, so they all read the account the same way: the app
+(`GET /app`) and the two listings that hold every object, all three at once.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from tkctl.core.live import LiveState
+from tkctl.core.plan import Plan, StateRecord, build_plan
+from tkctl.errors import StateError
+from tkctl.state.store import State
+from tkctl.targets import Target
+from tkctl.timekit.bookings import deletion_warnings
+from tkctl.timekit.reader import read_live
+from tkctl.workspace import Workspace
+
+
+def read_account(target: Target) -> tuple[LiveState, dict[str, Any]]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        app = pool.submit(target.app)
+        live = read_live(target.client)  # runs its own two listings at once
+        return live, app.result()
+
+
+def check_app(state: State, app: dict[str, Any], state_path: str) -> None:
+    """Refuse to use a state that describes another Timekit app than the token reaches."""
+    bound = state.app
+    if bound and bound.get("id") != app["id"]:
+        raise StateError(
+            f"the state file {state_path} belongs to Timekit app {bound.get('slug') or '?'} ({bound.get('id')}), "
+            f"but the token reaches app {app['slug'] or '?'} ({app['id']}). Use the token of that app, or "
+            "point `state` in tkctl.yaml at this app's own state file. tkctl will not treat every "
+            "object of one account as deleted from another."
+        )
+
+
+def records(state: State) -> dict[tuple[str, str], StateRecord]:
+    return {(e.kind, e.key): StateRecord(e.id, e.fingerprint, e.fields or None) for e in state.entries.values()}
+
+
+def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookings: bool = True) -> Plan:
+    live, app = read_account(target)
+    check_app(state, app, str(workspace.state_path(target.emulator)))
+    plan = build_plan(
+        workspace.desired,
+        live,
+        records(state),
+        target={"api_url": target.api_url, "config_dir": workspace.display_dir, "emulator": target.emulator,
+                "app": app},
+        state_info={"lineage": state.lineage or None, "serial": state.serial},
+    )
+    if warn_bookings:
+        plan.warnings.extend(deletion_warnings(target.client, plan.changes, datetime.now(timezone.utc)))
+    return plan

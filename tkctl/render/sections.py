@@ -1,0 +1,62 @@
+"""How every human-readable renderer groups a plan: changes from the YAML, and changes made
+outside tkctl, apart; the text and Markdown plans both read these, so they cannot disagree.
+
+A change whose fields moved for both reasons appears in both sections, each with its own
+fields; a field changed in both places appears in both, marked so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+CONFIG_TITLE = "Changes in the configuration"
+DRIFT_TITLE = "Changed outside tkctl"
+DRIFT_NOTE = "apply sets these back to the configuration"
+
+
+@dataclass(frozen=True)
+class Item:
+    change: Mapping[str, Any]
+    fields: list[Mapping[str, Any]]
+    drift: bool  # shown in the drift section
+
+    @property
+    def action(self) -> str:
+        return str(self.change.get("action", ""))
+
+    @property
+    def address(self) -> str:
+        return f"{self.change.get('kind')}.{self.change.get('key')}"
+
+
+def field_cause(change: Mapping[str, Any], f: Mapping[str, Any]) -> str:
+    cause = f.get("cause")
+    if cause in ("config", "drift", "both"):
+        return cause
+    return "drift" if change.get("cause") == "drift" else "config"
+
+
+def split(plan: Mapping[str, Any]) -> tuple[list[Item], list[Item]]:
+    """(changes from the configuration, changes made outside tkctl), in plan order."""
+    config: list[Item] = []
+    drift: list[Item] = []
+    for change in plan.get("changes") or ():
+        fields = list(change.get("fields") or ())
+        if change.get("action") != "update":
+            (drift if change.get("cause") == "drift" else config).append(Item(change, fields, change.get("cause") == "drift"))
+            continue
+        mine = [f for f in fields if field_cause(change, f) in ("config", "both")]
+        theirs = [f for f in fields if field_cause(change, f) in ("drift", "both")]
+        if mine or not theirs:
+            config.append(Item(change, mine, False))
+        if theirs:
+            drift.append(Item(change, theirs, True))
+    return config, drift
+
+
+def both_note(item: Item, f: Mapping[str, Any]) -> str:
+    """The note on a field that moved in both places, worded for the section it is in."""
+    if field_cause(item.change, f) != "both":
+        return ""
+    return "also changed in the configuration" if item.drift else "also changed outside tkctl"

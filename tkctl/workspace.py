@@ -1,0 +1,53 @@
+"""A config folder as a command sees it: its settings, its desired state, and its state file.
+
+The state of the embedded emulator's account lives apart from the real account's state
+(`<config>/.tkctl/emulator-state.json`), so trying `--emulator` never mixes the two.
+Commands that change the state take its lock through `Workspace.locked`; reading it never
+locks, so any number of plans can run at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from tkctl.config import Settings, load_config
+from tkctl.config.yamlfile import display_path
+from tkctl.core.model import DesiredState
+from tkctl.state.lock import StateLock
+from tkctl.state.store import State, StateStore, load_state, remove_leftover_temp_files
+from tkctl.targets import emulator_dir
+
+
+@dataclass
+class Workspace:
+    settings: Settings
+    desired: DesiredState
+
+    @property
+    def display_dir(self) -> str:
+        return display_path(self.settings.config_dir)
+
+    def state_path(self, emulator: bool) -> Path:
+        if emulator:
+            return emulator_dir(self.settings.config_dir) / "emulator-state.json"
+        return self.settings.state_path
+
+    def read_state(self, emulator: bool) -> State:
+        return load_state(self.state_path(emulator))
+
+    @contextlib.contextmanager
+    def locked(self, emulator: bool, command: str) -> Iterator[StateStore]:
+        """The state store, under the exclusive lock, for a command that writes the state."""
+        path = self.state_path(emulator)
+        with StateLock(path, command):
+            remove_leftover_temp_files(path)  # a killed save's debris: nobody else can be writing
+            yield StateStore(path, load_state(path))
+
+
+def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> Workspace:
+    settings, desired = load_config(config_dir, os.environ if environ is None else environ)
+    return Workspace(settings, desired)

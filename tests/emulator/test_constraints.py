@@ -152,6 +152,9 @@ PERIOD_MESSAGE = "must be a date YYYY-MM-DD or an RFC3339 timestamp."
     ([{"allow_period": {"start": "2022-05-01T10:00:00+25:00", "end": 20220502}}],
      {f"{F}.0.allow_period.start": [f"The {F}.0.allow_period.start {PERIOD_MESSAGE}"],
       f"{F}.0.allow_period.end": [f"The {F}.0.allow_period.end {PERIOD_MESSAGE}"]}),
+    # an offset-less timestamp (PHP SDK form) on a day that does not exist
+    ([{"block_period": {"start": "2022-02-30 10:00:00", "end": "2022-03-01"}}],
+     {f"{F}.0.block_period.start": [f"The {F}.0.block_period.start {PERIOD_MESSAGE}"]}),
     ([{"allow_period": {"start": "2022-05-01"}}],
      {f"{F}.0.allow_period.end": [f"The {F}.0.allow_period.end field is required."]}),
     # weekdays/weekends take no parameters

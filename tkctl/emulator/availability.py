@@ -34,9 +34,9 @@ from tkctl.emulator.freetime import (
 
 MODES = ("roundrobin_random", "roundrobin_prioritized", "exclusive", "mutual")
 
-# Candidate slots start on the quarter hours from `from` rounded up (§11). The grid is the
-# UTC one; every UTC offset in use today is a multiple of 15 minutes, so these are the local
-# quarter hours of every resource too.
+# Candidate slots start on the quarter hours from `from` rounded up (§11).
+# assumed: timekit-api.md §11 (the quarter hours are UTC's; every UTC offset in use today is
+# a multiple of 15 minutes, so they are the local quarter hours of every resource too)
 GRID = 15 * 60 * 1_000_000  # microseconds
 
 _UNITS = {
@@ -179,6 +179,8 @@ class _FreeTime:
 
 def _starts(free: list[Interval], length: int) -> list[int]:
     """Grid points s with [s, s + length) inside one free interval."""
+    # assumed: timekit-api.md §11 (a slot lies wholly inside the window: it may end exactly at
+    # `to`, or exactly where a booking's buffer begins; intervals are half-open)
     starts: list[int] = []
     for a, b in free:
         s = a + (-a % GRID)
@@ -236,6 +238,8 @@ def compute_slots(*, resources: list[ResourceInput], project_constraints: list[d
 
     precedence = list(range(len(resources)))
     if mode == "roundrobin_random":
+        # assumed: timekit-api.md §11 (one shuffle per request, then the first free resource per
+        # slot: Timekit's "Query availability" and "Availability overview" pages say so)
         (rng if rng is not None else random.Random()).shuffle(precedence)
     takers: dict[int, list[int]] = {}
     for index in precedence:

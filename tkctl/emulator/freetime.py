@@ -145,6 +145,8 @@ def zone_segments(tz: tzinfo, start: int, end: int) -> list[Segment]:
 def wall_window(wall_start: int, wall_end: int, segments: list[Segment]) -> list[Interval]:
     """The instants within the segments whose wall time lies in [wall_start, wall_end), as
     sorted disjoint intervals (a window across a change in one segment and the next is one)."""
+    # assumed: timekit-api.md §10.3 (on DST days a window holds exactly the instants whose
+    # local clock reading is inside it: none of a skipped hour, both passes of a repeated one)
     pieces: list[Interval] = []
     for seg_start, seg_end, offset in segments:
         low = max(seg_start, wall_start - offset)

@@ -27,6 +27,8 @@ _MAX_MONTHS = 6  # "to at most 6 months" (§11)
 
 
 def _project(call: Call) -> dict | None:
+    # assumed: timekit-api.md §11 (a body that is no JSON object has no parameters, so it gets
+    # the 422 for missing resources)
     project_id = call.json.get("project_id")
     if project_id is None:
         return None
@@ -37,11 +39,9 @@ def _project(call: Call) -> dict | None:
 
 
 def _parameters(body: dict, project: dict | None) -> dict:
-    """Defaults, then the project's `availability`, then the body (§11: explicit ones override).
-
-    assumed: timekit-api.md §11 (a parameter sent as null counts as not sent, so the project's
-    value or the default applies; `length: null`, "dynamic", is the 1 hour default)
-    """
+    """Defaults, then the project's `availability`, then the body (§11: explicit ones override)."""
+    # assumed: timekit-api.md §11 (a parameter sent as null counts as not sent, so the project's
+    # value or the default applies; `length: null`, "dynamic", is the 1 hour default)
     params = dict(_DEFAULTS)
     preset = project.get("availability") if project else None
     for source in (preset if isinstance(preset, dict) else {}, body):

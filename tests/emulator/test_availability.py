@@ -11,6 +11,7 @@ import pytest
 from tkctl.emulator.availability import (
     MODES,
     ResourceInput,
+    add_months,
     compute_slots,
     parse_bound,
     parse_duration,
@@ -52,8 +53,9 @@ def slots(resources, start, end, length="1 hour", buffer="0 minutes", mode="mutu
           output_timezone="UTC", project=(), request=(), rng=None):
     return compute_slots(
         resources=resources, project_constraints=list(project), request_constraints=list(request),
-        start=utc(start), end=utc(end), length=parse_duration(length),
-        buffer=parse_duration(buffer), mode=mode, output_timezone=output_timezone, rng=rng)
+        start=utc(start) if isinstance(start, str) else start, end=utc(end) if isinstance(end, str) else end,
+        length=parse_duration(length), buffer=parse_duration(buffer), mode=mode,
+        output_timezone=output_timezone, rng=rng)
 
 
 def starts(result) -> list[str]:
@@ -136,6 +138,98 @@ def starts_with_ids(result) -> list[tuple[str, list[str]]]:
     ("DST Copenhagen", resource("a", "Europe/Copenhagen", [{"allow_hours": {"start": 9, "end": 17}}]),
      "2026-03-28 00:00", "2026-03-30 00:00", "8 hours", "0 minutes",
      ["2026-03-28T08:00", "2026-03-29T07:00"]),
+    # US DST ends Sun 2026-11-01: 09:00 local is 13:00Z Sat (EDT), 14:00Z Sun (EST).
+    ("DST end New York", resource("a", "America/New_York", [{"allow_hours": {"start": 9, "end": 17}}]),
+     "2026-10-31 00:00", "2026-11-02 00:00", "8 hours", "0 minutes",
+     ["2026-10-31T13:00", "2026-11-01T14:00"]),
+    # EU DST ends Sun 2026-10-25: 09:00 local is 07:00Z Sat (CEST), 08:00Z Sun (CET).
+    ("DST end Copenhagen", resource("a", "Europe/Copenhagen", [{"allow_hours": {"start": 9, "end": 17}}]),
+     "2026-10-24 00:00", "2026-10-26 00:00", "8 hours", "0 minutes",
+     ["2026-10-24T07:00", "2026-10-25T08:00"]),
+    # allow_day_and_time windows of one list are unioned: Mon 9-11 and Tue 14-16, 2-hour slots.
+    ("day and time", resource("a", constraints=[
+        {"allow_day_and_time": {"day": "Monday", "start": 9, "end": 11}},
+        {"allow_day_and_time": {"day": "tuesday", "start": "14:00", "end": "16:00"}}]),
+     "2026-03-09 00:00", "2026-03-11 00:00", "2 hours", "0 minutes",
+     ["2026-03-09T09:00", "2026-03-10T14:00"]),
+    # block_day_and_time Mon 10-11 alone: free 08:00-10:00 and 11:00-13:00 of the window.
+    ("blocked day and time", resource("a", constraints=[
+        {"block_day_and_time": {"day": "Monday", "start": 10, "end": 11}}]),
+     "2026-03-09 08:00", "2026-03-09 13:00", "1 hour", "0 minutes",
+     quarters("2026-03-09", "08:00", "09:00") + quarters("2026-03-09", "11:00", "12:00")),
+    # allow_weekdays, window Fri 03-13 .. Tue 03-17, 1-day slots: Fri 00:00 and Mon 00:00 (a
+    # Friday slot starting 00:15 would end in Saturday).
+    ("weekdays", resource("a", constraints=[{"allow_weekdays": {}}]),
+     "2026-03-13 00:00", "2026-03-17 00:00", "1 day", "0 minutes",
+     ["2026-03-13T00:00", "2026-03-16T00:00"]),
+    # block_weekdays leaves Sat 00:00 - Mon 00:00: one 2-day slot.
+    ("blocked weekdays", resource("a", constraints=[{"block_weekdays": {}}]),
+     "2026-03-13 00:00", "2026-03-17 00:00", "2 days", "0 minutes", ["2026-03-14T00:00"]),
+    # allow_weekends: the same 48 hours.
+    ("weekends", resource("a", constraints=[{"allow_weekends": {}}]),
+     "2026-03-13 00:00", "2026-03-17 00:00", "2 days", "0 minutes", ["2026-03-14T00:00"]),
+    # block_hours alone (night 0-8 and 18-24): 10-hour slots at 08:00 every day.
+    ("blocked hours", resource("a", constraints=[{"block_hours": {"start": 0, "end": 8}},
+                                                 {"block_hours": {"start": 18, "end": 24}}]),
+     "2026-03-09 00:00", "2026-03-11 00:00", "10 hours", "0 minutes",
+     ["2026-03-09T08:00", "2026-03-10T08:00"]),
+    # block_period with instants inside opening hours: 12:00-13:30Z gone, 3-hour slots fit
+    # 09:00-12:00 and 13:30-17:00 (13:30, 13:45, 14:00).
+    ("blocked period of instants", resource("a", constraints=[
+        {"allow_hours": {"start": 9, "end": 17}},
+        {"block_period": {"start": "2026-03-09T12:00:00Z", "end": "2026-03-09T13:30:00+00:00"}}]),
+     "2026-03-09 00:00", "2026-03-10 00:00", "3 hours", "0 minutes",
+     ["2026-03-09T09:00", "2026-03-09T13:30", "2026-03-09T13:45", "2026-03-09T14:00"]),
+    # allow_period and allow_hours in one list are a union, not an intersection: all of Tuesday
+    # is free, so a 24-hour slot fits on Tuesday at 00:00 and nowhere else.
+    ("allow union", resource("a", constraints=[{"allow_hours": {"start": 9, "end": 10}},
+                                               {"allow_period": {"start": "2026-03-10", "end": "2026-03-11"}}]),
+     "2026-03-09 00:00", "2026-03-12 00:00", "24 hours", "0 minutes", ["2026-03-10T00:00"]),
+    # A slot may end exactly at `to`: window 09:00-10:00 holds one 1-hour slot.
+    ("slot ending at to", resource("a"), "2026-03-09 09:00", "2026-03-09 10:00", "1 hour", "0 minutes",
+     ["2026-03-09T09:00"]),
+    # ... and none when `to` is a second earlier.
+    ("slot past to", resource("a"), "2026-03-09 09:00", "2026-03-09 09:59:59", "1 hour", "0 minutes", []),
+    # from 09:50 rounds up across the hour to 10:00.
+    ("from rounds to next hour", resource("a"), "2026-03-09 09:50", "2026-03-09 11:30", "1 hour",
+     "0 minutes", ["2026-03-09T10:00", "2026-03-09T10:15", "2026-03-09T10:30"]),
+    # from one microsecond after 09:00 is rounded up to 09:15.
+    ("from a microsecond late", resource("a"), "2026-03-09 09:00:00.000001", "2026-03-09 10:30",
+     "1 hour", "0 minutes", ["2026-03-09T09:15", "2026-03-09T09:30"]),
+    # 50-minute slots in 9-11: the last one, 10:00-10:50, still ends by 11:00; 10:15 would not.
+    ("length off the grid", resource("a", constraints=[{"allow_hours": {"start": 9, "end": 11}}]),
+     "2026-03-09 00:00", "2026-03-10 00:00", "50 minutes", "0 minutes",
+     quarters("2026-03-09", "09:00", "10:00")),
+    # 1-minute slots in 09:00-09:31: starts stay on the quarter hours (09:30-09:31 fits).
+    ("one-minute slots", resource("a", constraints=[{"allow_hours": {"start": "09:00", "end": "09:31"}}]),
+     "2026-03-09 00:00", "2026-03-10 00:00", "1 minute", "0 minutes",
+     ["2026-03-09T09:00", "2026-03-09T09:15", "2026-03-09T09:30"]),
+    # A slot longer than any free stretch: none.
+    ("too long", resource("a", constraints=[{"allow_hours": {"start": 9, "end": 10}}]),
+     "2026-03-09 00:00", "2026-03-10 00:00", "90 minutes", "0 minutes", []),
+    # Buffer 30 minutes around 10:00-11:00 in 9-13: busy 09:30-11:30; 09:00-09:30 is too short,
+    # after it 11:30, 11:45, 12:00.
+    ("buffer both sides", resource("a", constraints=[{"allow_hours": {"start": 9, "end": 13}}],
+                                   busy=[("2026-03-09 10:00", "2026-03-09 11:00")]),
+     "2026-03-09 00:00", "2026-03-10 00:00", "1 hour", "30 minutes",
+     ["2026-03-09T11:30", "2026-03-09T11:45", "2026-03-09T12:00"]),
+    # Buffer 15 around 12:00-13:00 in 9-14: busy 11:45-13:15. A slot may end exactly at 11:45
+    # (10:45 is the last start); after it 13:15 would end 14:15, past 14:00.
+    ("slot touching the buffer", resource("a", constraints=[{"allow_hours": {"start": 9, "end": 14}}],
+                                          busy=[("2026-03-09 12:00", "2026-03-09 13:00")]),
+     "2026-03-09 00:00", "2026-03-10 00:00", "1 hour", "15 minutes",
+     quarters("2026-03-09", "09:00", "10:45")),
+    # Overlapping bookings 10:00-11:00 and 10:30-12:00 merge into 10:00-12:00 in 9-14.
+    ("overlapping bookings", resource("a", constraints=[{"allow_hours": {"start": 9, "end": 14}}],
+                                      busy=[("2026-03-09 10:00", "2026-03-09 11:00"),
+                                            ("2026-03-09 10:30", "2026-03-09 12:00")]),
+     "2026-03-09 00:00", "2026-03-10 00:00", "1 hour", "0 minutes",
+     ["2026-03-09T09:00"] + quarters("2026-03-09", "12:00", "13:00")),
+    # A booking before the window still reaches into it with its buffer: 07:00-08:45 + 30
+    # minutes is busy until 09:15.
+    ("buffer from outside the window", resource("a", busy=[("2026-03-09 07:00", "2026-03-09 08:45")]),
+     "2026-03-09 09:00", "2026-03-09 11:00", "1 hour", "30 minutes",
+     quarters("2026-03-09", "09:15", "10:00")),
 ])
 def test_single_resource_slots(case, res, start, end, length, buffer, expected):
     result = slots([res], start, end, length=length, buffer=buffer)
@@ -213,6 +307,67 @@ def test_project_and_request_constraints_apply_in_each_resource_timezone():
     assert starts_with_ids(result) == [("12:00", ["cph"]), ("18:00", ["ny"])]
 
 
+def test_project_constraint_follows_each_resource_across_a_dst_change():
+    # Project: allow_hours 9-17, read in each resource's zone; 8-hour slots, Sat 03-28 and
+    # Sun 03-29 (Copenhagen changes to CEST on Sunday; New York is on EDT since 03-08):
+    #   Copenhagen Sat 09:00 CET = 08:00Z, Sun 09:00 CEST = 07:00Z
+    #   New York   Sat 09:00 EDT = 13:00Z, Sun 09:00 EDT = 13:00Z
+    bare = [resource("ny", "America/New_York"), resource("cph", "Europe/Copenhagen")]
+    result = slots(bare, "2026-03-28 00:00", "2026-03-30 00:00", length="8 hours", mode="exclusive",
+                   project=[{"allow_hours": {"start": 9, "end": 17}}])
+    assert [(s["start"][:16], [r["id"] for r in s["resources"]]) for s in result] == [
+        ("2026-03-28T08:00", ["cph"]), ("2026-03-28T13:00", ["ny"]),
+        ("2026-03-29T07:00", ["cph"]), ("2026-03-29T13:00", ["ny"]),
+    ]
+
+
+@pytest.mark.parametrize("start, output_timezone, expected", [
+    # 06:30Z is 01:30 EST; an hour later the clock has jumped: 07:30Z is 03:30 EDT.
+    ("2026-03-08 06:30", "America/New_York", ("2026-03-08T01:30:00-05:00", "2026-03-08T03:30:00-04:00")),
+    # 05:30Z is 01:30 EDT; an hour later the clock shows 01:30 again, now EST.
+    ("2026-11-01 05:30", "America/New_York", ("2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00")),
+    # 00:30Z is 02:30 CEST; an hour later 02:30 CET.
+    ("2026-10-25 00:30", "Europe/Copenhagen", ("2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00")),
+])
+def test_slots_across_a_dst_change_are_real_hours(start, output_timezone, expected):
+    # No constraints, a window exactly one hour long: one slot, written in the output zone.
+    moment = utc(start)
+    result = slots([resource("a", output_timezone)], moment, moment + timedelta(hours=1),
+                   output_timezone=output_timezone)
+    assert [(s["start"], s["end"]) for s in result] == [expected]
+
+
+# Each list (resource, project, request) is evaluated on its own: a time is free only if every
+# list leaves it free. Window Mon 03-09 .. Wed 03-11 00:00 UTC, 1-hour slots, one UTC resource.
+@pytest.mark.parametrize("case, own, project, asked, expected", [
+    # Resource 9-12, request allows only Tuesdays: Monday is closed by the request list, so only
+    # Tuesday 9-12 remains (9:00 .. 11:00).
+    ("separate lists intersect", [{"allow_hours": {"start": 9, "end": 12}}], [],
+     [{"allow_day": {"day": "Tuesday"}}], quarters("2026-03-10", "09:00", "11:00")),
+    # The same two rules in ONE list are a union: Monday 9-12 and all of Tuesday.
+    ("one list unions", [{"allow_hours": {"start": 9, "end": 12}}, {"allow_day": {"day": "Tuesday"}}], [], [],
+     quarters("2026-03-09", "09:00", "11:00") + quarters("2026-03-10", "00:00", "23:00")),
+    # Three lists: resource 8-18, project blocks lunch 12-13, request 9-17 -> 9-12 and 13-17 each
+    # day: 1-hour slots 09:00 .. 11:00 and 13:00 .. 16:00.
+    ("three lists", [{"allow_hours": {"start": 8, "end": 18}}], [{"block_hours": {"start": 12, "end": 13}}],
+     [{"allow_hours": {"start": 9, "end": 17}}],
+     quarters("2026-03-09", "09:00", "11:00") + quarters("2026-03-09", "13:00", "16:00")
+     + quarters("2026-03-10", "09:00", "11:00") + quarters("2026-03-10", "13:00", "16:00")),
+    # A request allow cannot reopen what the project blocks: the project blocks Monday, the
+    # request allows only Monday 10-12, so nothing is left on either day.
+    ("allow does not override another list's block", [], [{"block_day": {"day": "Monday"}}],
+     [{"allow_day_and_time": {"day": "Monday", "start": 10, "end": 12}}], []),
+    # A project block applies even when the resource explicitly allows the time.
+    ("project block over resource allow", [{"allow_hours": {"start": 9, "end": 11}}],
+     [{"block_hours": {"start": 9, "end": 10}}], [], ["2026-03-09T10:00", "2026-03-10T10:00"]),
+])
+def test_every_constraint_list_must_leave_the_time_free(case, own, project, asked, expected):
+    # `asked` is the request's own `constraints` list
+    result = slots([resource("a", constraints=own)], "2026-03-09 00:00", "2026-03-11 00:00",
+                   project=project, request=asked)
+    assert starts(result) == expected
+
+
 # --------------------------------------------------------------------------- modes
 
 # A: free 09:00-11:00 -> 1-hour starts 09:00 .. 10:00.  B: free 10:00-12:00 -> 10:00 .. 11:00.
@@ -256,6 +411,30 @@ def test_roundrobin_random_picks_one_free_resource_with_the_given_rng():
         assert result == starts_with_ids(slots([A, B], *DAY, mode="roundrobin_random",
                                                rng=random.Random(seed)))
     assert seen_at_ten == {"A", "B"}  # the choice really is random: 20 seeds pick both
+
+
+def test_roundrobin_random_keeps_the_resource_found_first():
+    # Timekit shuffles the resources once, then each slot goes to the first free one in that
+    # order: the resource found first keeps precedence. P, Q, R are free 09:00-12:00; P is
+    # booked 10:00-11:00. Slots where all three are free go to one resource, the first in the
+    # shuffle; slots overlapping P's booking go to one resource too: that same one, unless it
+    # is P, then the second in the shuffle.
+    free = [{"allow_hours": {"start": 9, "end": 12}}]
+    trio = [resource("P", constraints=free, busy=[("2026-03-09 10:00", "2026-03-09 11:00")]),
+            resource("Q", constraints=free), resource("R", constraints=free)]
+    firsts = set()
+    for seed in range(30):
+        result = starts_with_ids(slots(trio, *DAY, mode="roundrobin_random", rng=random.Random(seed)))
+        # starts 09:00 .. 11:00; P is free for 09:00 and 11:00 only
+        assert [start for start, _ in result] == ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15",
+                                                  "10:30", "10:45", "11:00"]
+        all_free = {ids[0] for start, ids in result if start in ("09:00", "11:00")}
+        p_busy = {ids[0] for start, ids in result if start not in ("09:00", "11:00")}
+        assert len(all_free) == 1 and len(p_busy) == 1 and "P" not in p_busy
+        if all_free != {"P"}:
+            assert p_busy == all_free  # the first resource was free all along
+        firsts |= all_free
+    assert firsts == {"P", "Q", "R"}  # over 30 seeds each resource comes first at least once
 
 
 def test_default_rng_still_lists_one_free_resource():
@@ -358,7 +537,7 @@ def test_parse_duration(text, expected):
 
 @pytest.mark.parametrize("text", [
     "", "   ", "hour", "1", "1 fortnight", "1.5 hours", "-1 hour", "1 hour and 30 minutes",
-    "1 hourss", "30 minutes ago", "PT1H", None, 60,
+    "1 hourss", "30 minutes ago", "PT1H", None, 60, "99999999999 weeks",
 ])
 def test_parse_duration_rejects(text):
     with pytest.raises(ValueError):
@@ -386,7 +565,10 @@ def test_parse_bound(text, expected):
 
 
 @pytest.mark.parametrize("text", [
-    "future", "tomorrow", "2026-03-09T09:00:00", "2026-02-30", "2026-03-09 09:00", "", None,
+    "future", "tomorrow", "2026-03-09T09:00:00", "2026-02-30", "2026-03-09 09:00", "", None, 5,
+    # too close to the ends of the calendar, or past them
+    "9999-12-31T00:00:00Z", "0001-01-01T00:00:00Z", "0001-01-01T00:30:00+01:00", "9999-12-31",
+    "99999999 weeks", "9999999999999 days",
 ])
 def test_parse_bound_rejects(text):
     with pytest.raises(ValueError):
@@ -396,3 +578,16 @@ def test_parse_bound_rejects(text):
 def test_parse_bound_needs_an_aware_now():
     with pytest.raises(ValueError):
         parse_bound("now", datetime(2026, 3, 9))
+
+
+@pytest.mark.parametrize("moment, months, expected", [
+    (datetime(2026, 12, 1, 7, 30, tzinfo=UTC), 6, datetime(2027, 6, 1, 7, 30, tzinfo=UTC)),
+    (datetime(2026, 8, 31, tzinfo=UTC), 6, datetime(2027, 2, 28, tzinfo=UTC)),  # clamped
+    (datetime(2023, 8, 31, tzinfo=UTC), 6, datetime(2024, 2, 29, tzinfo=UTC)),  # leap year
+    (datetime(2026, 1, 31, tzinfo=UTC), 1, datetime(2026, 2, 28, tzinfo=UTC)),
+    (datetime(2026, 7, 15, tzinfo=UTC), 6, datetime(2027, 1, 15, tzinfo=UTC)),  # into next year
+    (datetime(9999, 6, 1, tzinfo=UTC), 6, datetime(9999, 12, 1, tzinfo=UTC)),
+    (datetime(9999, 7, 1, tzinfo=UTC), 6, None),  # past the year 9999
+])
+def test_add_months(moment, months, expected):
+    assert add_months(moment, months) == expected

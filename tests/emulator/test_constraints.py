@@ -1,29 +1,33 @@
-"""Availability constraint shapes (422 messages) and the free time of one constraint list."""
+"""Availability constraint shapes (422 messages) and the rules they parse into.
+
+Their meaning in time (free intervals, DST) is tested in test_availability_freetime.py.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tkctl.emulator.constraints import free_intervals, parse_timestamp, validate_constraints
+from tkctl.emulator.constraints import (
+    ALL_DAYS,
+    WEEKDAYS,
+    WEEKENDS,
+    LocalTime,
+    Rule,
+    parse_rules,
+    parse_timestamp,
+    validate_constraints,
+)
 
 from tests.fixtures import REALDATA
 UTC = timezone.utc
-NY = ZoneInfo("America/New_York")
-CPH = ZoneInfo("Europe/Copenhagen")
 F = "availability_constraints"
 
 
 def realdata_constraints(name: str) -> list[dict]:
     return json.loads((REALDATA / name).read_text())["availability_constraints"]
-
-
-def utc(text: str) -> datetime:
-    """'2026-03-09 09:00' as an aware UTC datetime."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- validation
@@ -148,6 +152,9 @@ PERIOD_MESSAGE = "must be a date YYYY-MM-DD or an RFC3339 timestamp."
     ([{"allow_period": {"start": "2022-05-01T10:00:00+25:00", "end": 20220502}}],
      {f"{F}.0.allow_period.start": [f"The {F}.0.allow_period.start {PERIOD_MESSAGE}"],
       f"{F}.0.allow_period.end": [f"The {F}.0.allow_period.end {PERIOD_MESSAGE}"]}),
+    # an offset-less timestamp (PHP SDK form) on a day that does not exist
+    ([{"block_period": {"start": "2022-02-30 10:00:00", "end": "2022-03-01"}}],
+     {f"{F}.0.block_period.start": [f"The {F}.0.block_period.start {PERIOD_MESSAGE}"]}),
     ([{"allow_period": {"start": "2022-05-01"}}],
      {f"{F}.0.allow_period.end": [f"The {F}.0.allow_period.end field is required."]}),
     # weekdays/weekends take no parameters
@@ -197,113 +204,34 @@ def test_parse_timestamp_rejects_other_text(text):
         parse_timestamp(text)
 
 
-# --------------------------------------------------------------------------- free time
+# --------------------------------------------------------------------------- parsed rules
 
 
-def as_utc_strings(intervals) -> list[tuple[str, str]]:
-    for start, end in intervals:
-        assert start.utcoffset().total_seconds() == 0 and end.utcoffset().total_seconds() == 0
-    return [(s.strftime("%Y-%m-%d %H:%M"), e.strftime("%Y-%m-%d %H:%M")) for s, e in intervals]
-
-
-OPENING = realdata_constraints("availability-constraints-opening-hours.json")
-LUNCH = realdata_constraints("availability-constraints-opening-hours-lunch-break.json")
-MON_TUE = realdata_constraints("resource-update-availability-constraints-request.json")
-
-
-@pytest.mark.parametrize("constraints, tz, start, end, expected", [
-    # No constraints: available until blocked, the whole window.
-    ([], UTC, "2026-03-09 10:07", "2026-03-09 11:00", [("2026-03-09 10:07", "2026-03-09 11:00")]),
-    # Opening hours (block_weekends + allow_hours 9-17) in UTC, Fri 2026-03-13 .. Mon 03-16:
-    # Fri 9-17, Sat/Sun blocked, Mon 9-17.
-    (OPENING, UTC, "2026-03-13 00:00", "2026-03-17 00:00",
-     [("2026-03-13 09:00", "2026-03-13 17:00"), ("2026-03-16 09:00", "2026-03-16 17:00")]),
-    # Lunch break: 9-12 and 13-17 on Monday 2026-03-09, in Copenhagen (CET, UTC+1): 8-11, 12-16 UTC.
-    (LUNCH, CPH, "2026-03-09 00:00", "2026-03-10 00:00",
-     [("2026-03-09 08:00", "2026-03-09 11:00"), ("2026-03-09 12:00", "2026-03-09 16:00")]),
-    # The realdata request means Mon 9-12 and 14-17, Tue 9-17 (§10.3). Week of Mon 2026-06-01 in
-    # Copenhagen (CEST, UTC+2): Mon 7-10 and 12-15 UTC, Tue 7-15 UTC, nothing Wed-Sun.
-    (MON_TUE, CPH, "2026-06-01 00:00", "2026-06-08 00:00",
-     [("2026-06-01 07:00", "2026-06-01 10:00"), ("2026-06-01 12:00", "2026-06-01 15:00"),
-      ("2026-06-02 07:00", "2026-06-02 15:00")]),
-    # The window clips: from Mon 13:00 UTC (15:00 CEST) to 14:30 UTC only 15:00-16:30 local
-    # of the 14-17 block remains.
-    (MON_TUE, CPH, "2026-06-01 13:00", "2026-06-01 14:30",
-     [("2026-06-01 13:00", "2026-06-01 14:30")]),
-    # block_day Tuesday on top of opening hours, UTC, Mon 03-09 .. Wed 03-11: Mon and Wed.
-    (OPENING + [{"block_day": {"day": "tuesday"}}], UTC, "2026-03-09 00:00", "2026-03-12 00:00",
-     [("2026-03-09 09:00", "2026-03-09 17:00"), ("2026-03-11 09:00", "2026-03-11 17:00")]),
-    # block_period with a date end is exclusive: 03-10 .. 03-12 blocks Tue and Wed, not Thu.
-    (OPENING + [{"block_period": {"start": "2026-03-10", "end": "2026-03-12"}}], UTC,
-     "2026-03-09 00:00", "2026-03-13 00:00",
-     [("2026-03-09 09:00", "2026-03-09 17:00"), ("2026-03-12 09:00", "2026-03-12 17:00")]),
-    # A date period in New York starts and ends at New York midnight (05:00 UTC in winter):
-    # block 03-03 local -> 03-04 local = 03-03 05:00Z .. 03-04 05:00Z.
-    ([{"block_period": {"start": "2026-03-03", "end": "2026-03-04"}}], NY,
-     "2026-03-03 00:00", "2026-03-05 00:00",
-     [("2026-03-03 00:00", "2026-03-03 05:00"), ("2026-03-04 05:00", "2026-03-05 00:00")]),
-    # allow_period with offsets: only 10:00-12:30 +01:00 = 09:00-11:30 UTC is free.
-    ([{"allow_period": {"start": "2026-03-09T10:00:00+01:00", "end": "2026-03-09T12:30:00+0100"}}],
-     UTC, "2026-03-09 00:00", "2026-03-10 00:00", [("2026-03-09 09:00", "2026-03-09 11:30")]),
-    # allow_day_and_time with "HH:MM" minutes and a lowercase day; block_day_and_time inside it.
-    ([{"allow_day_and_time": {"day": "monday", "start": "09:30", "end": "12:45"}},
-      {"block_day_and_time": {"day": "Monday", "start": 10, "end": "10:15"}}],
-     UTC, "2026-03-09 00:00", "2026-03-11 00:00",
-     [("2026-03-09 09:30", "2026-03-09 10:00"), ("2026-03-09 10:15", "2026-03-09 12:45")]),
-    # allow_weekends alone: Sat+Sun whole days, joined into one interval.
-    ([{"allow_weekends": {}}], UTC, "2026-03-12 00:00", "2026-03-17 00:00",
-     [("2026-03-14 00:00", "2026-03-16 00:00")]),
-    # allow_weekdays minus block_day Friday: Mon-Thu; window Thu 03-12 .. Tue 03-17.
-    ([{"allow_weekdays": {}}, {"block_day": {"day": "Friday"}}], UTC,
-     "2026-03-12 00:00", "2026-03-17 00:00",
-     [("2026-03-12 00:00", "2026-03-13 00:00"), ("2026-03-16 00:00", "2026-03-17 00:00")]),
-    # allow_day + allow_hours union: all of Sunday, 9-17 other days (Sat 03-14 .. Mon 03-16).
-    ([{"allow_day": {"day": "Sunday"}}, {"allow_hours": {"start": 9, "end": 17}}], UTC,
-     "2026-03-14 00:00", "2026-03-17 00:00",
-     [("2026-03-14 09:00", "2026-03-14 17:00"), ("2026-03-15 00:00", "2026-03-16 00:00"),
-      ("2026-03-16 09:00", "2026-03-16 17:00")]),
-    # US DST starts Sun 2026-03-08: 9-17 local is 14-22 UTC on Sat (EST), 13-21 UTC on Sun (EDT).
-    ([{"allow_hours": {"start": 9, "end": 17}}], NY, "2026-03-07 00:00", "2026-03-09 00:00",
-     [("2026-03-07 14:00", "2026-03-07 22:00"), ("2026-03-08 13:00", "2026-03-08 21:00")]),
-    # EU DST starts Sun 2026-03-29: 9-17 local is 8-16 UTC on Sat (CET), 7-15 UTC on Sun (CEST).
-    ([{"allow_hours": {"start": 9, "end": 17}}], CPH, "2026-03-28 00:00", "2026-03-30 00:00",
-     [("2026-03-28 08:00", "2026-03-28 16:00"), ("2026-03-29 07:00", "2026-03-29 15:00")]),
-    # block_hours 1-4 across the NY spring-forward: 01:00 EST = 06:00Z .. 04:00 EDT = 08:00Z,
-    # only two real hours are blocked.
-    ([{"block_hours": {"start": 1, "end": 4}}], NY, "2026-03-08 05:00", "2026-03-08 10:00",
-     [("2026-03-08 05:00", "2026-03-08 06:00"), ("2026-03-08 08:00", "2026-03-08 10:00")]),
-    # block_hours 0-3 across the NY fall-back (Sun 2026-11-01): 00:00 EDT = 04:00Z ..
-    # 03:00 EST = 08:00Z, four real hours.
-    ([{"block_hours": {"start": 0, "end": 3}}], NY, "2026-11-01 03:00", "2026-11-01 09:00",
-     [("2026-11-01 03:00", "2026-11-01 04:00"), ("2026-11-01 08:00", "2026-11-01 09:00")]),
+@pytest.mark.parametrize("item, rule", [
+    # integer hours are whole hours; 24 is the next midnight (minute 1440)
+    ({"allow_hours": {"start": 9, "end": 24}}, Rule(allow=True, days=ALL_DAYS, start_minute=540, end_minute=1440)),
+    # "HH:MM" keeps its minutes
+    ({"block_hours": {"start": "12:30", "end": "13:45"}},
+     Rule(allow=False, days=ALL_DAYS, start_minute=750, end_minute=825)),
+    # day names in any case; Monday is 0, Sunday 6
+    ({"allow_day_and_time": {"day": "SUNDAY", "start": 0, "end": "08:15"}},
+     Rule(allow=True, days=frozenset({6}), start_minute=0, end_minute=495)),
+    ({"block_day": {"day": "wednesday"}}, Rule(allow=False, days=frozenset({2}))),
+    ({"allow_weekdays": {}}, Rule(allow=True, days=WEEKDAYS)),
+    ({"block_weekends": {}}, Rule(allow=False, days=WEEKENDS)),
+    # a date is a wall time (local midnight), a timestamp with offset an instant
+    ({"block_period": {"start": "2026-03-10", "end": "2026-03-12T09:00:00+01:00"}},
+     Rule(allow=False, period=(LocalTime(datetime(2026, 3, 10)),
+                               datetime(2026, 3, 12, 9, tzinfo=timezone(timedelta(hours=1)))))),
+    # the PHP SDK's offset-less timestamp is a wall time too
+    ({"allow_period": {"start": "2026-03-10 08:00:00", "end": "2026-03-10T10:00:00Z"}},
+     Rule(allow=True, period=(LocalTime(datetime(2026, 3, 10, 8)), datetime(2026, 3, 10, 10, tzinfo=UTC)))),
 ])
-def test_free_intervals(constraints, tz, start, end, expected):
-    assert as_utc_strings(free_intervals(constraints, tz, utc(start), utc(end))) == expected
+def test_parse_rules(item, rule):
+    assert parse_rules([item]) == [rule]
 
 
-def test_free_intervals_takes_any_aware_bounds():
-    # 10:00+01:00 .. 12:00+01:00 is 09:00-11:00 UTC; the answer is in UTC whatever came in.
-    start = datetime(2026, 3, 9, 10, tzinfo=CPH)
-    end = datetime(2026, 3, 9, 12, tzinfo=CPH)
-    assert as_utc_strings(free_intervals([], CPH, start, end)) == [
-        ("2026-03-09 09:00", "2026-03-09 11:00")
-    ]
-
-
-def test_period_without_offset_is_wall_time_of_the_zone():
-    # PHP SDK form: 08:00-09:30 New York wall time on 2026-03-09 (EDT) = 12:00-13:30 UTC.
-    constraints = [{"allow_period": {"start": "2026-03-09 08:00:00", "end": "2026-03-09 09:30:00"}}]
-    assert as_utc_strings(free_intervals(constraints, NY, utc("2026-03-09 00:00"),
-                                         utc("2026-03-10 00:00"))) == [
-        ("2026-03-09 12:00", "2026-03-09 13:30")
-    ]
-
-
-@pytest.mark.parametrize("constraints, start, end", [
-    ([{"allow_hours": {"start": 17, "end": 9}}], utc("2026-03-09 00:00"), utc("2026-03-10 00:00")),
-    ("not a list", utc("2026-03-09 00:00"), utc("2026-03-10 00:00")),
-    ([], datetime(2026, 3, 9), utc("2026-03-10 00:00")),  # naive start
-])
-def test_free_intervals_rejects_invalid_input(constraints, start, end):
+@pytest.mark.parametrize("value", ["x", [{"allow_hours": {"start": 17, "end": 9}}], [{"nope": {}}]])
+def test_parse_rules_rejects_what_validation_rejects(value):
     with pytest.raises(ValueError):
-        free_intervals(constraints, UTC, start, end)
+        parse_rules(value)

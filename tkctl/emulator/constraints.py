@@ -1,25 +1,16 @@
-"""Availability constraints (timekit-api.md §10.3): their validation and their free time.
+"""Availability constraints (timekit-api.md §10.3): their shape, their 422 messages, and the
+parsed `Rule`s that freetime.py turns into free time.
 
-One module owns both the shape rules (the emulator's 422 messages) and the meaning of a
-constraint list (which instants it leaves free), because the two must agree on every value
-format: a value the validator accepts is one `free_intervals` can evaluate, and nothing else.
-
-Everything here is pure: no clock, no I/O, no state. Time is handled as integer microseconds
-since the Unix epoch inside the module, so interval arithmetic is exact and cheap; aware
-datetimes go in and come out at the edges.
+Validation and parsing are one function (`_parse_item`), so a value the validator accepts is
+exactly a value the engine can evaluate, and nothing else. Pure: no clock, no I/O, no state.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Union
-
-Interval = tuple[int, int]  # [start, end) in microseconds since the epoch, UTC
-
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-MICROSECOND = timedelta(microseconds=1)
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ALL_DAYS = frozenset(range(7))
@@ -274,121 +265,3 @@ def parse_rules(constraints: Iterable[dict] | None) -> list[Rule]:
             raise ValueError(next(iter(errors.values()))[0])
         rules.append(rule)
     return rules
-
-
-# --------------------------------------------------------------------------- intervals
-
-
-def to_micros(moment: datetime) -> int:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{moment!r} is a naive datetime; an aware one is needed")
-    return (moment - EPOCH) // MICROSECOND
-
-
-def from_micros(micros: int) -> datetime:
-    return EPOCH + timedelta(microseconds=micros)
-
-
-def _wall_to_micros(wall: datetime, tz: tzinfo) -> int:
-    """The instant of a local wall time. A time skipped by a DST change is read with the
-    offset before the change (zoneinfo's fold=0), a repeated one as its first occurrence."""
-    return (wall.replace(tzinfo=tz) - EPOCH) // MICROSECOND
-
-
-def union(intervals: Iterable[Interval]) -> list[Interval]:
-    """Sorted, disjoint cover of the given intervals; touching ones are joined."""
-    merged: list[Interval] = []
-    for start, end in sorted(intervals):
-        if start >= end:
-            continue
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def intersect(left: list[Interval], right: list[Interval]) -> list[Interval]:
-    """Intersection of two sorted disjoint interval lists."""
-    result: list[Interval] = []
-    i = j = 0
-    while i < len(left) and j < len(right):
-        start = max(left[i][0], right[j][0])
-        end = min(left[i][1], right[j][1])
-        if start < end:
-            result.append((start, end))
-        if left[i][1] < right[j][1]:
-            i += 1
-        else:
-            j += 1
-    return result
-
-
-def subtract(base: list[Interval], holes: list[Interval]) -> list[Interval]:
-    """`base` minus `holes`, both sorted and disjoint."""
-    result: list[Interval] = []
-    j = 0
-    for start, end in base:
-        while j < len(holes) and holes[j][1] <= start:
-            j += 1
-        k = j
-        while k < len(holes) and holes[k][0] < end:
-            if holes[k][0] > start:
-                result.append((start, holes[k][0]))
-            start = max(start, holes[k][1])
-            k += 1
-        if start < end:
-            result.append((start, end))
-    return result
-
-
-def _rule_windows(rule: Rule, tz: tzinfo, first_day: date, last_day: date) -> list[Interval]:
-    """The instants one rule covers on the local days first_day..last_day (inclusive)."""
-    if rule.period is not None:
-        return [tuple(  # type: ignore[misc]
-            _wall_to_micros(bound.wall, tz) if isinstance(bound, LocalTime) else to_micros(bound)
-            for bound in rule.period
-        )]
-    windows = []
-    day = first_day
-    start_offset = timedelta(minutes=rule.start_minute)
-    end_offset = timedelta(minutes=rule.end_minute)
-    while day <= last_day:
-        if day.weekday() in rule.days:
-            midnight = datetime.combine(day, time())
-            # Wall-clock arithmetic on naive datetimes, then one conversion each: 9-17 stays
-            # 9-17 local on the day of a DST change.
-            windows.append((_wall_to_micros(midnight + start_offset, tz),
-                            _wall_to_micros(midnight + end_offset, tz)))
-        day += timedelta(days=1)
-    return windows
-
-
-def free_micros(rules: list[Rule], tz: tzinfo, start: int, end: int) -> list[Interval]:
-    """`free_intervals` on parsed rules and microsecond bounds (the fast path for slots)."""
-    if start >= end:
-        return []
-    # One local day of margin each side, so that no window touching [start, end) is missed
-    # whatever the zone's offset; windows outside are clipped away below.
-    first_day = from_micros(start).astimezone(tz).date() - timedelta(days=1)
-    last_day = from_micros(end).astimezone(tz).date() + timedelta(days=1)
-    allows = [w for r in rules if r.allow for w in _rule_windows(r, tz, first_day, last_day)]
-    blocks = [w for r in rules if not r.allow for w in _rule_windows(r, tz, first_day, last_day)]
-    window = [(start, end)]
-    has_allow = any(r.allow for r in rules)
-    free = intersect(window, union(allows)) if has_allow else window
-    return subtract(free, union(blocks))
-
-
-def free_intervals(constraints: list[dict], tz: tzinfo, start: datetime, end: datetime
-                   ) -> list[tuple[datetime, datetime]]:
-    """Free time of ONE constraint list inside [start, end), as sorted disjoint UTC intervals.
-
-    Free = union of the list's allow_* windows (the whole window when it has none) minus the
-    union of its block_* windows (timekit-api.md §10.3, "available until blocked"), every
-    window read in `tz`, the resource's timezone, also for project and request lists.
-    """
-    rules = parse_rules(constraints)
-    return [(from_micros(a), from_micros(b))
-            for a, b in free_micros(rules, tz, to_micros(start), to_micros(end))]

@@ -24,11 +24,12 @@ from typing import Any, Callable, Mapping
 
 from tkctl.core.steps import resolve_pointer
 from tkctl.errors import ApiError, ApplyFailed
+from tkctl.render.summary import SYMBOLS
 from tkctl.state.store import StateEntry, StateStore
 from tkctl.timekit.client import TimekitClient
 
-PAST = {"create": "created", "update": "updated", "delete": "deleted", "adopt": "adopted"}
-SYMBOLS = {"create": "+", "update": "~", "delete": "-", "adopt": "="}
+PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted", "adopt": "adopted",
+        "forget": "forgotten"}
 
 
 @dataclass
@@ -38,9 +39,10 @@ class ApplyResult:
 
     def summary(self) -> str:
         d = self.done
+        extra = "".join(f", {d[a]} {PAST[a]}" for a in ("replace", "forget") if d[a])
         return (
             f"Apply complete: {d['create']} created, {d['update']} updated, "
-            f"{d['delete']} deleted, {d['adopt']} adopted."
+            f"{d['delete']} deleted, {d['adopt']} adopted{extra}."
         )
 
 
@@ -81,7 +83,8 @@ class Executor:
             self.store.bind_app({"id": app["id"], "slug": app.get("slug") or ""})
         steps = list(plan.get("steps") or [])
         total = len({s["address"] for s in steps if s["address"] in actions})
-        for _, phase in groupby(steps, key=lambda s: s["phase"]):
+        last_phase = {s["address"]: s["phase"] for s in steps}  # steps are in phase order
+        for phase_number, phase in groupby(steps, key=lambda s: s["phase"]):
             groups: dict[str, list[dict]] = {}
             for step in phase:
                 groups.setdefault(step["address"], []).append(step)
@@ -92,7 +95,7 @@ class Executor:
                 action = actions.get(address)
                 if error is not None:
                     result.failures.append(f"{address}: {error}")
-                elif action is not None:
+                elif action is not None and last_phase[address] == phase_number:  # a replace spans two phases
                     result.done[action] += 1
                     self.report(self._line(action, address))
             if result.failures:
@@ -241,7 +244,7 @@ class Executor:
     def _record(self, address: str, record: Mapping[str, Any]) -> None:
         kind, key = address.split(".", 1)
         entry = StateEntry(kind=kind, key=key, id=self._id(address), fingerprint=record["fingerprint"],
-                           fields=dict(record.get("fields") or {}))
+                           fields=dict(record.get("fields") or {}), lifecycle=dict(record.get("lifecycle") or {}))
         self.store.record(entry)
 
 

@@ -12,11 +12,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tkctl.core.live import LiveState
-from tkctl.core.plan import Plan, StateRecord, build_plan
+from tkctl.core.build import build_plan
+from tkctl.core.plan import Plan, StateRecord
 from tkctl.errors import StateError
 from tkctl.state.store import State
 from tkctl.targets import Target
-from tkctl.timekit.bookings import deletion_warnings
+from tkctl.core.scope import restrict
+from tkctl.timekit.bookings import booking_warnings, bookings_at_risk
 from tkctl.timekit.reader import read_live
 from tkctl.workspace import Workspace
 
@@ -41,10 +43,16 @@ def check_app(state: State, app: dict[str, Any], state_path: str) -> None:
 
 
 def records(state: State) -> dict[tuple[str, str], StateRecord]:
-    return {(e.kind, e.key): StateRecord(e.id, e.fingerprint, e.fields or None) for e in state.entries.values()}
+    return {(e.kind, e.key): StateRecord(e.id, e.fingerprint, e.fields or None, e.lifecycle)
+            for e in state.entries.values()}
 
 
-def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookings: bool = True) -> Plan:
+def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookings: bool = True,
+              targets: list[str] | None = None, excludes: list[str] | None = None) -> Plan:
+    """Read the account and plan; `targets` / `excludes` (address globs) make it partial.
+
+    `warn_bookings` counts the future bookings of what the plan deletes or replaces (one search
+    per such object); checking a saved plan for staleness does not need them."""
     live, app = read_account(target)
     check_app(state, app, str(workspace.state_path(target.emulator)))
     plan = build_plan(
@@ -55,6 +63,8 @@ def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookin
                 "app": app},
         state_info={"lineage": state.lineage or None, "serial": state.serial},
     )
+    plan = restrict(plan, workspace.desired, list(targets or ()), list(excludes or ()))
     if warn_bookings:
-        plan.warnings.extend(deletion_warnings(target.client, plan.changes, datetime.now(timezone.utc)))
+        plan.bookings = bookings_at_risk(target.client, plan.changes, datetime.now(timezone.utc))
+        plan.warnings.extend(booking_warnings(plan.changes, plan.bookings))
     return plan

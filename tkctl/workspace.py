@@ -17,6 +17,7 @@ from typing import Iterator, Mapping
 from tkctl.config import Settings, load_config
 from tkctl.config.yamlfile import display_path
 from tkctl.core.model import DesiredState
+from tkctl.core.safety import Policy
 from tkctl.state.lock import StateLock
 from tkctl.state.store import State, StateStore, load_state, remove_leftover_temp_files
 from tkctl.targets import emulator_dir
@@ -26,6 +27,10 @@ from tkctl.targets import emulator_dir
 class Workspace:
     settings: Settings
     desired: DesiredState
+
+    def policy(self, *, allow_deletes: bool = False, allow_replace: bool = False, force: bool = False) -> Policy:
+        """The safety policy: the command's flags, on top of this folder's settings."""
+        return Policy(allow_deletes=allow_deletes, allow_replace=allow_replace, force=force)
 
     @property
     def display_dir(self) -> str:

@@ -118,16 +118,25 @@ def test_state_lock_names_the_holder(tk, tmp_path):
     assert tk.api("/resources") == []
 
 
-def test_unsafe_email_change_is_refused(tk, tmp_path):
+def test_email_change_is_a_replacement_refused_unless_allowed(tk, tmp_path):
     cfg = write_config(tmp_path, GOOD)
     assert tk("apply", cfg, "--auto-approve").code == 0
+    (old,) = tk.api("/resources")
     write_config(cfg, {"room-1": {**GOOD["room-1"], "email": "new@clinic.example"}})
     r = tk("apply", cfg, "--auto-approve")
-    assert_clean_error(r, "e-mail cannot change from room1@clinic.example to new@clinic.example")
-    assert "This plan cannot be applied:" in r.out  # shown with the plan, not only in JSON
+    assert_clean_error(r, "the plan replaces 1 object; the old one's id and bookings are lost, so this needs "
+                          "--allow-replace")
+    assert "Apply will refuse this plan:" in r.out  # shown with the plan, not only in JSON
+    assert "-/+ resource.room-1 (replace)" in r.out
+    assert "Timekit cannot change a resource's e-mail address (room1@clinic.example -> new@clinic.example)" in r.out
     plan = tk("plan", cfg, "--format", "json")
-    assert plan.code == 1 and len(json.loads(plan.out)["problems"]) == 1
-    assert tk.api("/resources")[0]["email"] == "room1@clinic.example"
+    assert plan.code == 0 and [x["rule"] for x in json.loads(plan.out)["refusals"]] == ["replace"]
+    assert tk.api("/resources") == [old]  # nothing changed
+    r = tk("apply", cfg, "--auto-approve", "--allow-replace")
+    assert r.code == 0, r.text
+    assert "Apply complete: 0 created, 0 updated, 0 deleted, 0 adopted, 1 replaced." in r.out
+    (new,) = tk.api("/resources")
+    assert new["email"] == "new@clinic.example" and new["id"] != old["id"]
 
 
 def test_email_case_only_change_is_no_change(tk, tmp_path):

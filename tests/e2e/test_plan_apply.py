@@ -104,7 +104,7 @@ def test_each_edit_plans_exactly_that_change_then_converges(tk, config, what, se
     edit(cfg, section, fn)
     assert changes(plan_json(tk, cfg)) == expected
     assert tk("plan", cfg, "--detailed-exitcode").code == 2
-    r = tk("apply", cfg, "--auto-approve")
+    r = tk("apply", cfg, "--auto-approve", "--allow-deletes")
     assert r.code == 0, r.text
     assert plan_json(tk, cfg)["has_changes"] is False
 
@@ -118,7 +118,7 @@ def test_removed_project_member_and_resource_are_applied_in_order(tk, config):
         ("update", "project", "consult", ["resources"]),
         ("delete", "resource", "dr-smith", ["name", "timezone", "email", "first_name", "meta"]),
     ]
-    assert tk("apply", cfg, "--auto-approve").code == 0
+    assert tk("apply", cfg, "--auto-approve", "--allow-deletes").code == 0
     assert plan_json(tk, cfg)["has_changes"] is False
     assert "resource.dr-smith" not in read_state(cfg)["objects"]
 

@@ -48,12 +48,13 @@ def step_routes(plan: dict) -> collections.Counter:
 
 def test_a_saved_plan_is_applied_exactly_and_without_a_prompt(tk, applied, tmp_path):
     plan, plan_file = save_plan(tk, applied, tmp_path)
-    assert plan["summary"] == {"create": 1, "update": 1, "delete": 1, "adopt": 0, "no_change": 4}
+    assert plan["summary"] == {"create": 1, "update": 1, "replace": 0, "delete": 1, "adopt": 0, "forget": 0,
+                               "no_change": 4}
     # The emulator counts refused requests too; with its rate limit on, a 503 (which apply
     # answers by looking before sending again) would count as a second write.
     tk.emulator.configure(rate_limit=0)
     tk.emulator.reset_counters()
-    r = tk("apply", plan_file)  # no --auto-approve, no terminal: the review was the approval
+    r = tk("apply", plan_file, "--allow-deletes")  # no --auto-approve, no terminal: the review was the approval
     assert r.code == 0, r.text
     assert "Apply complete: 1 created, 1 updated, 1 deleted, 0 adopted." in r.out
     # The writes sent are exactly the plan's steps; the reads check the plan is not stale.
@@ -68,8 +69,8 @@ def test_a_saved_plan_is_applied_exactly_and_without_a_prompt(tk, applied, tmp_p
 
 def test_a_saved_plan_cannot_be_applied_twice(tk, applied, tmp_path):
     _, plan_file = save_plan(tk, applied, tmp_path)
-    assert tk("apply", plan_file).code == 0
-    r = tk("apply", plan_file)
+    assert tk("apply", plan_file, "--allow-deletes").code == 0
+    r = tk("apply", plan_file, "--allow-deletes")
     assert r.code == 1
     assert "the state changed since the plan was made (serial" in r.err and "none of it was applied" in r.err
 
@@ -80,7 +81,7 @@ def _edit_config(tk, cfg):
 
 def _move_state(tk, cfg):
     edit(cfg, "resources", lambda s: s["room-1"].update(name="Room One"))
-    assert tk("apply", cfg, "--auto-approve").code == 0
+    assert tk("apply", cfg, "--auto-approve", "--allow-deletes").code == 0
     edit(cfg, "resources", lambda s: s["room-1"].update(name="Room 1"))
 
 
@@ -103,7 +104,7 @@ def test_a_stale_saved_plan_is_refused_and_nothing_is_written(tk, applied, tmp_p
     state_before = (applied / "state.json").read_text()
     live_before = (tk.api("/resources"), tk.api("/calendars"), tk.api("/projects", include="resources"))
     tk.emulator.reset_counters()
-    r = tk("apply", plan_file)
+    r = tk("apply", plan_file, "--allow-deletes")
     assert r.code == 1
     assert f"error: the saved plan {plan_file} is stale, so none of it was applied:\n  - " in r.err
     assert reason in r.err and r.err.rstrip().endswith("Make a new plan and review it.")
@@ -118,7 +119,7 @@ def test_unrelated_drift_does_not_make_a_saved_plan_stale(tk, applied, tmp_path)
     room = next(x for x in tk.api("/resources") if x["meta"]["tkctl_key"] == "room-1")
     assert "resource.room-1" not in plan["reads"]  # no step touches or names it
     tk.request("PUT", f"/resources/{room['id']}", json={"name": "Renamed in admin"})
-    assert tk("apply", plan_file).code == 0
+    assert tk("apply", plan_file, "--allow-deletes").code == 0
     drift = json.loads(tk("drift", applied, "--format", "json").out)
     assert [(c["key"], [f["path"] for f in c["fields"]]) for c in drift["changes"]] == [("room-1", ["name"])]
 
@@ -149,7 +150,7 @@ def test_files_that_are_not_plans_are_refused_clearly(tk, tmp_path, content, pro
 
 def test_checksum_accepted_applies_without_a_prompt(tk, applied, tmp_path):
     plan, _ = save_plan(tk, applied, tmp_path)
-    r = tk("apply", applied, "--checksum", plan["checksum"])
+    r = tk("apply", applied, "--checksum", plan["checksum"], "--allow-deletes")
     assert r.code == 0, r.text
     assert "Apply complete: 1 created, 1 updated, 1 deleted, 0 adopted." in r.out
     assert says_no_changes(tk("plan", applied))
@@ -160,7 +161,7 @@ def test_checksum_refused_when_the_plan_moved(tk, applied, tmp_path):
     _edit_live(tk, applied)
     state_before = (applied / "state.json").read_text()
     tk.emulator.reset_counters()
-    r = tk("apply", applied, "--checksum", plan["checksum"].removeprefix("sha256:"))  # bare hex works too
+    r = tk("apply", applied, "--checksum", plan["checksum"].removeprefix("sha256:"), "--allow-deletes")  # bare hex too
     assert r.code == 1
     assert f"not the reviewed {plan['checksum']}: the config, the state or the account changed since the review" in r.err
     assert writes(tk.emulator.counters()) == {}

@@ -18,6 +18,7 @@ import click
 from tkctl import __version__
 from tkctl.apply import Executor
 from tkctl.cli import options
+from tkctl.cli.judge import judge, refused
 from tkctl.cli.plan import problems_error
 from tkctl.core.planfile import staleness
 from tkctl.errors import PlanRefused
@@ -35,27 +36,38 @@ from tkctl.workspace import open_workspace
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--checksum", metavar="SHA",
               help="Apply only if the new plan's checksum is SHA (the one reviewed); no prompt.")
+@options.targets
+@options.excludes
+@options.safety
 @options.emulator
 @options.color
-def command(target: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str) -> int:
+def command(target: str, auto_approve: bool, checksum: str | None, targets: tuple[str, ...],
+            excludes: tuple[str, ...], allow_deletes: bool, allow_replace: bool, force: bool, emulator: bool,
+            color: str) -> int:
     """Make the live account match DIR (default: .), or apply the saved plan PLANFILE."""
+    flags = {"allow_deletes": allow_deletes, "allow_replace": allow_replace, "force": force}
     if Path(target).is_file():
-        if checksum:
-            raise click.UsageError("--checksum is for a config folder; a saved plan carries its own checksum")
-        return _apply_saved(target, emulator, color)
-    return _apply_dir(target, auto_approve, checksum, emulator, color)
+        if checksum or targets or excludes:
+            raise click.UsageError("--checksum, --target and --exclude are for a config folder; a saved plan "
+                                   "carries its own checksum and scope")
+        return _apply_saved(target, emulator, color, flags)
+    return _apply_dir(target, auto_approve, checksum, emulator, color, flags, list(targets), list(excludes))
 
 
-def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str) -> int:
+def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str,
+               flags: dict[str, bool], targets: list[str], excludes: list[str]) -> int:
     out = sys.stdout
     workspace = open_workspace(config_dir)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
             workspace.locked(emulator, "apply") as store:
-        plan = make_plan(workspace, target, store.state)
+        plan = make_plan(workspace, target, store.state, targets=targets, excludes=excludes)
         data = plan.data(__version__)
+        found = judge(data, workspace.policy(**flags))
         render_text(data, out, color=use_color(color, out))
         if plan.problems:
             raise problems_error(plan.problems)
+        if found:
+            raise refused(found)
         if checksum is not None:
             if _normal(checksum) != data["checksum"]:
                 raise PlanRefused(
@@ -68,7 +80,7 @@ def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulat
     return 0
 
 
-def _apply_saved(plan_file: str, emulator: bool, color: str) -> int:
+def _apply_saved(plan_file: str, emulator: bool, color: str, flags: dict[str, bool]) -> int:
     out = sys.stdout
     saved = read_plan_file(plan_file)
     planned_on = saved["target"]
@@ -90,7 +102,10 @@ def _apply_saved(plan_file: str, emulator: bool, color: str) -> int:
                 f"the saved plan {plan_file} is stale, so none of it was applied:\n  - " + "\n  - ".join(reasons)
                 + "\nMake a new plan and review it."
             )
+        found = judge(saved, workspace.policy(**flags))
         render_text(saved, out, color=use_color(color, out))
+        if found:
+            raise refused(found)
         _execute(target, store, saved)
     return 0
 

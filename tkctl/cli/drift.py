@@ -23,13 +23,17 @@ from tkctl.workspace import open_workspace
 @options.config_dir
 @options.output_format
 @options.max_chars
+@options.targets
+@options.excludes
 @options.emulator
 @options.color
-def command(config_dir: str, fmt: str, max_chars: int, emulator: bool, color: str) -> int:
+def command(config_dir: str, fmt: str, max_chars: int, targets: tuple[str, ...], excludes: tuple[str, ...],
+            emulator: bool, color: str) -> int:
     """Report objects of CONFIG_DIR (default: .) changed in the account outside tkctl."""
     workspace = open_workspace(config_dir)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
-        plan = make_plan(workspace, target, workspace.read_state(emulator), warn_bookings=False)
+        plan = make_plan(workspace, target, workspace.read_state(emulator), warn_bookings=False,
+                         targets=list(targets), excludes=list(excludes))
     report = drift_report(plan.data(__version__))
     render(fmt, report, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars)
     return 2 if report["has_changes"] else 0

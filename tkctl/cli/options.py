@@ -34,3 +34,26 @@ max_chars = click.option(
     show_default=True,
     help="Markdown only: keep the comment under this many characters (GitHub allows 65,536).",
 )
+targets = click.option(
+    "--target", "targets", multiple=True, metavar="GLOB",
+    help="Plan only objects whose address matches (e.g. 'project.physio-*'), and what they depend on. Repeatable.",
+)
+excludes = click.option(
+    "--exclude", "excludes", multiple=True, metavar="GLOB",
+    help="Leave out objects whose address matches. Repeatable.",
+)
+show_unmanaged = click.option(
+    "--show-unmanaged", is_flag=True,
+    help="List the live objects tkctl does not manage (JSON always lists them).",
+)
+
+
+def safety(command):
+    """--allow-deletes, --allow-replace and --force: the overrides of core/safety.py."""
+    command = click.option("--force", is_flag=True,
+                           help="Apply even if the plan changes more than the allowed share of a kind.")(command)
+    command = click.option("--allow-replace", is_flag=True,
+                           help="Allow replacing objects Timekit cannot change in place (losing their bookings).")(command)
+    command = click.option("--allow-deletes", is_flag=True,
+                           help="Allow the plan to delete objects removed from the config.")(command)
+    return command

@@ -9,6 +9,7 @@ import click
 
 from tkctl import __version__
 from tkctl.cli import options
+from tkctl.cli.judge import judge
 from tkctl.errors import PlanRefused
 from tkctl.planner import make_plan
 from tkctl.render import render
@@ -32,21 +33,31 @@ def problems_error(problems: list[str]) -> PlanRefused:
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 2 when the plan has changes (0: no changes, 1: error).")
 @options.max_chars
+@options.targets
+@options.excludes
+@options.show_unmanaged
+@options.safety
 @options.emulator
 @options.color
 def command(config_dir: str, fmt: str, out: str | None, detailed_exitcode: bool, max_chars: int,
-            emulator: bool, color: str) -> int:
+            targets: tuple[str, ...], excludes: tuple[str, ...], show_unmanaged: bool, allow_deletes: bool,
+            allow_replace: bool, force: bool, emulator: bool, color: str) -> int:
     """Compare CONFIG_DIR (default: .) with the live account and show the changes.
 
     Never takes the state lock: any number of plans may run at once. A saved plan records
-    the state serial it read, so it goes stale if an apply lands first."""
+    the state serial it read, so it goes stale if an apply lands first. What apply would
+    refuse (deletes, replacements, protected objects, too many changes) is shown with the
+    plan; the safety flags here only preview their effect."""
     workspace = open_workspace(config_dir)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
-        plan = make_plan(workspace, target, workspace.read_state(emulator))
+        plan = make_plan(workspace, target, workspace.read_state(emulator), targets=list(targets),
+                         excludes=list(excludes))
     data = plan.data(__version__)
+    judge(data, workspace.policy(allow_deletes=allow_deletes, allow_replace=allow_replace, force=force))
     if out:
         write_plan_file(out, data)
-    render(fmt, data, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars, full_plan=out)
+    render(fmt, data, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars, full_plan=out,
+           show_unmanaged=show_unmanaged)
     if plan.problems:
         raise problems_error(plan.problems)
     return 2 if (detailed_exitcode and plan.has_changes) else 0

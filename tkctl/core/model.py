@@ -37,6 +37,9 @@ class DesiredObject:
     refs: dict[str, Any] = field(default_factory=dict)
     location: Location | None = None
     field_locations: dict[str, Location] = field(default_factory=dict)
+    # tkctl-only settings, never sent to the API: {"protect": bool, "ignore_fields": [paths],
+    # "on_remove": "delete" | "forget"}
+    lifecycle: dict[str, Any] = field(default_factory=dict)
 
     @property
     def address(self) -> str:

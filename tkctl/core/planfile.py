@@ -20,12 +20,14 @@ from typing import Any, Mapping
 from tkctl.core.digest import sha256
 from tkctl.core.plan import FORMAT_VERSION, Plan
 
-_VOLATILE_TOP = ("checksum", "tkctl_version", "warnings")
+# warnings and bookings move with the clock; refusals depend on the flags apply is given;
+# unmanaged objects are listed for information: none of them changes what apply does.
+_VOLATILE_TOP = ("checksum", "tkctl_version", "warnings", "bookings", "refusals", "unmanaged")
 _VOLATILE_TARGET = ("api_url", "config_dir")
 _REQUIRED = {
     "format_version": int, "checksum": str, "target": dict, "config": dict, "state": dict,
     "summary": dict, "has_changes": bool, "changes": list, "steps": list, "ids": dict,
-    "reads": dict, "warnings": list, "problems": list,
+    "reads": dict, "managed": dict, "warnings": list, "problems": list,
 }
 
 

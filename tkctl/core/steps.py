@@ -112,9 +112,13 @@ class Record:
 
     fingerprint: str
     fields: Mapping[str, str] = field(default_factory=dict)
+    lifecycle: Mapping[str, Any] = field(default_factory=dict)
 
     def data(self) -> dict[str, Any]:
-        return {"fingerprint": self.fingerprint, "fields": dict(self.fields)}
+        out = {"fingerprint": self.fingerprint, "fields": dict(self.fields)}
+        if self.lifecycle:
+            out["lifecycle"] = dict(self.lifecycle)
+        return out
 
 
 def placeholder(address: str) -> str:
@@ -221,6 +225,16 @@ def update_steps(obj: DesiredObject, changed: list[str], record: Record, *, adop
     for index, (action, request) in enumerate(requests):
         last = index == len(requests) - 1
         steps.append(Step(phase, addr, action, request, record=record.data() if last else None))
+    return steps
+
+
+def replace_steps(obj: DesiredObject, old_id: str | None, record: Record, *, takeover: bool = False) -> list[Step]:
+    """Create the replacement, then (after every write, so projects already point at it)
+    delete the old object by its id. `old_id` None: the old one goes with its resource."""
+    steps = create_steps(obj, record, takeover=takeover)
+    if old_id is not None:
+        request = Request("DELETE", f"{PATHS[obj.kind]}/{old_id}")
+        steps.append(Step(DELETE_PHASE[obj.kind], address(obj.kind, obj.key), "delete", request, ok_statuses=(404,)))
     return steps
 
 

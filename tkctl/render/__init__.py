@@ -24,12 +24,13 @@ FORMATS = tuple(RENDERERS)
 
 
 def render(fmt: str, data: dict[str, Any], out: TextIO, *, color: bool = False,
-           max_chars: int = DEFAULT_MAX_CHARS, full_plan: str | None = None) -> None:
-    """Write `data` (a plan or drift report) to `out` in format `fmt`."""
+           max_chars: int = DEFAULT_MAX_CHARS, full_plan: str | None = None, show_unmanaged: bool = False) -> None:
+    """Write `data` (a plan or drift report) to `out` in format `fmt`. JSON always carries the
+    unmanaged objects; the other formats list them with `show_unmanaged`."""
     if fmt == "text":
-        render_text(data, out, color=color)
+        render_text(data, out, color=color, show_unmanaged=show_unmanaged)
     elif fmt == "markdown":
-        render_markdown(data, out, max_chars=max_chars, full_plan=full_plan)
+        render_markdown(data, out, max_chars=max_chars, full_plan=full_plan, show_unmanaged=show_unmanaged)
     elif fmt == "json":
         render_json(data, out)
     else:

@@ -18,7 +18,8 @@ import click
 COLOR_MODES = ("auto", "always", "never")
 
 # Terraform's convention, which users of plan tools already read at a glance.
-ACTION_COLORS = {"create": "green", "update": "yellow", "delete": "red", "adopt": "cyan"}
+ACTION_COLORS = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "adopt": "cyan",
+                 "forget": "blue"}
 
 
 def use_color(mode: str, stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:

@@ -30,7 +30,10 @@ from typing import Any, Mapping, TextIO
 from urllib.parse import quote
 
 from tkctl.render.sections import CONFIG_TITLE, DRIFT_NOTE, DRIFT_TITLE, Item, both_note, split
-from tkctl.render.summary import CHECKSUM_LABEL, PROBLEMS_HEAD, checksum_line, is_drift_report, verdict
+from tkctl.render.summary import (
+    CHECKSUM_LABEL, PROBLEMS_HEAD, REFUSALS_HEAD, checksum_line, is_drift_report, refusal_lines, scope_line,
+    unmanaged_items, unmanaged_line, verdict,
+)
 from tkctl.render.values import encode, safe
 
 FIELDS_IN_TABLE = 5  # more paths than this in the summary table become "and N more"
@@ -64,6 +67,8 @@ def _value(value: Any) -> str:
 def _action(item: Item) -> str:
     if item.drift and item.action == "create":
         return "create (deleted outside tkctl)"
+    if item.change.get("protected"):
+        return f"{item.action} (protected)"
     return item.action
 
 
@@ -92,6 +97,10 @@ def _details(item: Item) -> str:
     lines = [f"<details><summary>{title}</summary>", ""]
     if change.get("source") and not item.drift:
         lines += [f"Defined in {code(str(change['source']))}.", ""]
+    if change.get("reason"):
+        lines += [f"Because {text(str(change['reason']))}.", ""]
+    if change.get("kept") and not item.drift:
+        lines += ["Left as they are live: " + ", ".join(code(str(k)) for k in change["kept"]) + ".", ""]
     if item.fields:
         lines += ["| Field | Old | New |", "| --- | --- | --- |"]
         for f in item.fields:
@@ -124,7 +133,7 @@ def _heading(plan: Mapping[str, Any]) -> str:
 
 
 def render_markdown(plan: dict, out: TextIO, *, max_chars: int = DEFAULT_MAX_CHARS,
-                    full_plan: str | None = None) -> None:
+                    full_plan: str | None = None, show_unmanaged: bool = False) -> None:
     """Write the plan as a pull-request comment of at most `max_chars` characters (about:
     the note on what was left out may take it a few characters past a tiny budget)."""
     head = [marker(plan), _heading(plan)]
@@ -135,7 +144,15 @@ def render_markdown(plan: dict, out: TextIO, *, max_chars: int = DEFAULT_MAX_CHA
     problems = plan.get("problems") or ()
     if problems:
         head.append(f"**{PROBLEMS_HEAD}**\n\n" + "\n".join(f"- {text(str(p))}" for p in problems))
+    refused = refusal_lines(plan)
+    if refused:
+        head.append(f"**{REFUSALS_HEAD}**\n\n" + "\n".join(f"- {text(r)}" for r in refused))  # newlines -> <br>
     head += [f"> **Warning:** {text(str(w))}" for w in plan.get("warnings") or ()]
+    notes = [text(n) for n in (scope_line(plan), unmanaged_line(plan)) if n]
+    if show_unmanaged:
+        notes += [f"- {text(i)}" for i in unmanaged_items(plan)]
+    if notes:
+        head.append("\n".join(notes))
 
     config, drift = split(plan)
     sections = [(CONFIG_TITLE if drift and config else None, config), (f"{DRIFT_TITLE} ({DRIFT_NOTE})"

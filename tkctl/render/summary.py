@@ -2,15 +2,16 @@
 
 Counts come from `changes`, the list the renderers show, rather than from the plan's own
 `summary`: a reader must be able to check the line against the changes printed above it.
-The wording is "N to <action>" for every N (no singular/plural forms to get wrong), and adopt
-appears only when something is adopted, so plans without adoptions read like Terraform's.
+The wording is "N to <action>" for every N (no singular/plural forms to get wrong); replace,
+adopt and forget appear only when there are some, so everyday plans read like Terraform's.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-ACTIONS = ("create", "update", "delete", "adopt")
+ACTIONS = ("create", "update", "replace", "delete", "adopt", "forget")
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "=", "forget": "x"}
 
 NO_CHANGES = "No changes. The live account matches the configuration."
 
@@ -26,9 +27,11 @@ def count_actions(plan: Mapping[str, Any]) -> dict[str, int]:
 
 def summary_line(plan: Mapping[str, Any]) -> str:
     counts = count_actions(plan)
-    parts = [f"{counts[a]} to {a}" for a in ("create", "update", "delete")]
-    if counts["adopt"]:
-        parts.append(f"{counts['adopt']} to adopt")
+    parts = [f"{counts['create']} to create", f"{counts['update']} to update"]
+    if counts["replace"]:
+        parts.append(f"{counts['replace']} to replace")
+    parts.append(f"{counts['delete']} to delete")
+    parts += [f"{counts[a]} to {a}" for a in ("adopt", "forget") if counts[a]]
     return f"Plan: {', '.join(parts)}."
 
 
@@ -58,3 +61,44 @@ def checksum_line(plan: Mapping[str, Any]) -> str | None:
 
 
 PROBLEMS_HEAD = "This plan cannot be applied:"
+
+
+REFUSALS_HEAD = "Apply will refuse this plan:"
+
+
+def refusal_lines(plan: Mapping[str, Any]) -> list[str]:
+    """Each refusal as text, saying what lifts it."""
+    out = []
+    for refusal in plan.get("refusals") or ():
+        message = str(refusal.get("message", ""))
+        override = refusal.get("override")
+        out.append(message + (f" [{override}]" if override and override not in message else ""))
+    return out
+
+
+def scope_line(plan: Mapping[str, Any]) -> str | None:
+    scope = plan.get("scope") or {}
+    if not scope.get("partial"):
+        return None
+    parts = []
+    if scope.get("targets"):
+        parts.append("only " + ", ".join(scope["targets"]) + " and what they depend on")
+    if scope.get("excludes"):
+        parts.append("without " + ", ".join(scope["excludes"]))
+    return "This plan is partial: " + "; ".join(parts) + "."
+
+
+def unmanaged_line(plan: Mapping[str, Any]) -> str | None:
+    n = len(plan.get("unmanaged") or ())
+    if not n:
+        return None
+    return (f"{n} object{'s' if n != 1 else ''} in the account {'are' if n != 1 else 'is'} not managed by tkctl "
+            "(--show-unmanaged lists them); tkctl never deletes them.")
+
+
+def unmanaged_items(plan: Mapping[str, Any]) -> list[str]:
+    out = []
+    for item in plan.get("unmanaged") or ():
+        owner = f" of {item['resource']}" if item.get("resource") else ""
+        out.append(f"{item.get('kind')} {item.get('id')} {item.get('name')!r}{owner}")
+    return out

@@ -33,12 +33,14 @@ from typing import Any, Mapping, TextIO
 
 from tkctl.render.color import ACTION_COLORS, style
 from tkctl.render.sections import CONFIG_TITLE, DRIFT_NOTE, DRIFT_TITLE, Item, both_note, split
-from tkctl.render.summary import PROBLEMS_HEAD, checksum_line, has_changes, is_drift_report, verdict
+from tkctl.render.summary import (
+    PROBLEMS_HEAD, REFUSALS_HEAD, SYMBOLS, checksum_line, has_changes, is_drift_report, refusal_lines, scope_line,
+    unmanaged_items, unmanaged_line, verdict,
+)
 from tkctl.render.values import encode, safe, truncate
 
 TEXT_VALUE_LIMIT = 100
 
-SYMBOLS = {"create": "+", "update": "~", "delete": "-", "adopt": "="}
 ABSENT = "(absent)"
 
 
@@ -54,7 +56,9 @@ def _label(item: Item) -> str:
         return f"adopt existing object{found}"
     if item.drift and action == "create":
         return "create: deleted outside tkctl"
-    return safe(action)
+    if action == "forget":
+        return "forget: stays in the account, no longer managed"
+    return safe(action) + (", protected" if change.get("protected") else "")
 
 
 def _field_lines(item: Item, field: Mapping[str, Any]) -> list[str]:
@@ -95,9 +99,15 @@ def _item_lines(item: Item, color: bool) -> list[str]:
     action = item.action
     symbol = style(SYMBOLS.get(action, "?"), color, fg=ACTION_COLORS.get(action), bold=True)
     lines = [f"  {symbol} {safe(item.address)} ({_label(item)})"]
-    if action != "delete":
+    reason = item.change.get("reason")
+    if reason and action != "forget":
+        lines.append(f"      because {safe(str(reason))}")
+    if action not in ("delete", "forget"):
         for field in item.fields:
             lines.extend(_field_lines(item, field))
+    kept = item.change.get("kept")
+    if kept and not item.drift:
+        lines.append(f"      left as they are live: {', '.join(safe(str(k)) for k in kept)}")
     return lines
 
 
@@ -107,7 +117,7 @@ def _target(plan: Mapping[str, Any]) -> str:
     return f"the emulator at {url}" if target.get("emulator") else url
 
 
-def render_text(plan: dict, out: TextIO, *, color: bool = False) -> None:
+def render_text(plan: dict, out: TextIO, *, color: bool = False, show_unmanaged: bool = False) -> None:
     """Write the plan (or a drift report) for a person at a terminal; `color` from `use_color`."""
     lines: list[str] = []
     config, drift = split(plan)
@@ -133,10 +143,22 @@ def render_text(plan: dict, out: TextIO, *, color: bool = False) -> None:
         lines.append(style(PROBLEMS_HEAD, color, fg="red", bold=True))
         lines += [f"  - {safe(str(p))}" for p in problems]
         lines.append("")
+    refused = refusal_lines(plan)
+    if refused:
+        lines.append(style(REFUSALS_HEAD, color, fg="red", bold=True))
+        for refusal in refused:
+            first, *rest = refusal.split("\n")
+            lines += [f"  - {safe(first)}", *(f"  {safe(line)}" for line in rest)]
+        lines.append("")
     for warning in plan.get("warnings") or ():
         lines.append(f"{style('Warning:', color, fg='yellow', bold=True)} {safe(str(warning))}")
     if plan.get("warnings"):
         lines.append("")
+    notes = [n for n in (scope_line(plan), unmanaged_line(plan)) if n]
+    if show_unmanaged:
+        notes += [f"  {safe(i)}" for i in unmanaged_items(plan)]
+    if notes:
+        lines += [*notes, ""]
     checksum = checksum_line(plan)
     if checksum:
         lines.append(checksum)

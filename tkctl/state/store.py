@@ -47,6 +47,7 @@ class StateEntry:
     id: str
     fingerprint: str
     fields: dict[str, str] = field(default_factory=dict)  # field name -> short digest
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # {"protect": true, "on_remove": "forget"}
 
     @property
     def address(self) -> str:
@@ -128,7 +129,11 @@ def _parse_entry(path: Path, address: str, raw: Any) -> StateEntry:
     digests = raw.get("fields", {})
     if not isinstance(digests, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in digests.items()):
         raise _shape_error(path, f'{where}."fields" must be an object of strings')
-    entry = StateEntry(**{name: raw[name] for name in ENTRY_FIELDS}, fields=dict(digests))
+    lifecycle = raw.get("lifecycle", {})
+    if not isinstance(lifecycle, dict) or set(lifecycle) - {"protect", "on_remove"} or \
+            lifecycle.get("protect", True) is not True or lifecycle.get("on_remove", "forget") != "forget":
+        raise _shape_error(path, f'{where}."lifecycle" may hold only "protect": true and "on_remove": "forget"')
+    entry = StateEntry(**{name: raw[name] for name in ENTRY_FIELDS}, fields=dict(digests), lifecycle=dict(lifecycle))
     if entry.address != address:
         raise _shape_error(path, f'{where} holds "{entry.address}"; the key must match its kind and key')
     return entry
@@ -189,7 +194,7 @@ def dump_state(state: State) -> str:
     s = _encode_string
     objects = [
         f'    {s(address)}: {{\n{_fields_text(e.fields)}      "fingerprint": {s(e.fingerprint)},\n'
-        f'      "id": {s(e.id)},\n      "key": {s(e.key)},\n      "kind": {s(e.kind)}\n    }}'
+        f'      "id": {s(e.id)},\n      "key": {s(e.key)},\n      "kind": {s(e.kind)}{_lifecycle_text(e.lifecycle)}\n    }}'
         for address, e in sorted(state.entries.items())
     ]
     body = "{\n" + ",\n".join(objects) + "\n  }" if objects else "{}"
@@ -207,6 +212,13 @@ def dump_state(state: State) -> str:
         f'  "tkctl_version": {s(__version__)}\n'
         "}\n"
     )
+
+
+def _lifecycle_text(lifecycle: dict[str, Any]) -> str:
+    if not lifecycle:
+        return ""
+    pairs = ",\n".join(f"        {_encode_string(k)}: {json.dumps(v)}" for k, v in sorted(lifecycle.items()))
+    return f',\n      "lifecycle": {{\n{pairs}\n      }}'
 
 
 def _fields_text(digests: dict[str, str]) -> str:

@@ -39,15 +39,27 @@ def future_bookings(client: TimekitClient, kind: str, id_: str, now: datetime) -
     return count
 
 
-def deletion_warnings(client: TimekitClient, changes: Iterable[Change], now: datetime) -> list[str]:
-    warnings = []
+def bookings_at_risk(client: TimekitClient, changes: Iterable[Change], now: datetime) -> dict[str, int]:
+    """Future bookings of each resource or project the changes delete or replace (those with any)."""
+    out = {}
     for change in changes:
-        if change.action != "delete" or change.kind not in ("resource", "project") or not change.id:
+        if change.action not in ("delete", "replace") or change.kind not in ("resource", "project") or not change.id:
             continue
         n = future_bookings(client, change.kind, change.id, now)
         if n:
-            warnings.append(
-                f'{change.kind} "{change.key}" has {n} future booking{"s" if n != 1 else ""}; '
-                f"deleting it leaves {'them' if n != 1 else 'it'} without their {change.kind}"
-            )
+            out[change.address] = n
+    return out
+
+
+def booking_warnings(changes: Iterable[Change], bookings: dict[str, int]) -> list[str]:
+    warnings = []
+    for change in changes:
+        n = bookings.get(change.address)
+        if not n:
+            continue
+        verb = "deleting" if change.action == "delete" else "replacing"
+        warnings.append(
+            f'{change.kind} "{change.key}" has {n} future booking{"s" if n != 1 else ""}; '
+            f"{verb} it leaves {'them' if n != 1 else 'it'} without their {change.kind}"
+        )
     return warnings

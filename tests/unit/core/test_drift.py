@@ -5,7 +5,8 @@ from __future__ import annotations
 from tests.unit.core.test_plan import cal, desired, live_cal, live_resource, record, res
 from tkctl.core.drift import drift_report, refresh
 from tkctl.core.live import LiveState
-from tkctl.core.plan import StateRecord, build_plan
+from tkctl.core.build import build_plan
+from tkctl.core.plan import StateRecord
 
 
 def test_drift_report_keeps_only_fields_changed_outside_tkctl():

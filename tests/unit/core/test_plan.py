@@ -4,7 +4,8 @@ import pytest
 
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
-from tkctl.core.plan import StateRecord, build_plan, desired_canonical, desired_fields, record_of
+from tkctl.core.build import build_plan
+from tkctl.core.plan import StateRecord, desired_canonical, desired_fields, record_of
 
 
 def desired(*objs):
@@ -67,7 +68,8 @@ def test_empty_account_creates_everything_in_dependency_order():
         ("create", "resource", "a", "config"), ("create", "resource", "b", "config"),
         ("create", "calendar", "c", "config"), ("create", "project", "p", "config"),
     ]
-    assert plan.summary() == {"create": 4, "update": 0, "delete": 0, "adopt": 0, "no_change": 0}
+    assert plan.summary() == {"create": 4, "update": 0, "replace": 0, "delete": 0, "adopt": 0, "forget": 0,
+                              "no_change": 0}
 
 
 def test_tracked_and_equal_is_no_change_despite_server_spellings():
@@ -104,7 +106,7 @@ def test_deleted_outside_tkctl_is_recreated_as_drift():
 @pytest.mark.parametrize(
     "live_payload, expected_id",
     [
-        (live_resource("r9", "a"), "r9"),  # tagged by an apply that died before saving state
+        (live_resource("r9", "a", email="a@x.io"), "r9"),  # tagged by an apply that died before saving state
         (live_resource("r9", None, email="a@x.io"), "r9"),  # natural key: email (case-insensitive)
     ],
 )
@@ -155,14 +157,17 @@ def test_removed_from_config_is_deleted_in_reverse_dependency_order():
     assert ("resources", ["a"], None) in [(f.path, f.old, f.new) for f in deleted.fields]
 
 
-def test_email_change_is_a_blocking_problem_saying_the_way_out():
+def test_email_change_is_a_replacement_saying_what_it_costs():
     a = res("a", email="new@x.io")
     live = LiveState.from_payloads([live_resource("r1", "a", email="old@x.io")], [])
     plan = build_plan(desired(a), live, {("resource", "a"): record(a, "r1")})
-    assert plan.problems == [
-        'resource "a": e-mail cannot change from old@x.io to new@x.io: Timekit cannot change a resource\'s '
-        "e-mail address. To replace the resource (a new Timekit resource; its bookings stay with the old one), "
-        "give it a new key; to keep it, set the e-mail back to old@x.io."]
+    (change,) = plan.changes
+    assert (change.action, change.id, plan.problems) == ("replace", "r1", [])
+    assert change.reason == ("Timekit cannot change a resource's e-mail address (old@x.io -> new@x.io): a new "
+                             "resource replaces it, and its bookings stay with the old one, which is deleted")
+    create, delete = change.steps
+    assert (create.action, create.request.method, create.request.body["email"]) == ("create", "POST", "new@x.io")
+    assert (delete.phase, delete.request.method, delete.request.path, delete.forget) == (6, "DELETE", "/resources/r1", False)
 
 
 def test_email_differing_only_in_case_is_no_change():
@@ -180,7 +185,10 @@ def test_calendar_cannot_move_between_resources():
         [live_resource("r1", "a", calendars=[live_cal("c1", "cal")]), live_resource("r2", "b")], [])
     state = {("resource", "a"): record(a, "r1"), ("resource", "b"): record(b, "r2"), ("calendar", "c"): StateRecord("c1")}
     plan = build_plan(desired(a, b, c), live, state)
-    assert any('calendar "c": cannot move to resource "b"' in p for p in plan.problems)
+    (change,) = plan.changes
+    assert (change.action, change.key) == ("replace", "c")
+    assert change.reason.startswith("Timekit cannot move a calendar to another resource (now resource.b)")
+    assert [(s.request.method, s.request.path) for s in change.steps] == [("POST", "/calendars"), ("DELETE", "/calendars/c1")]
 
 
 def test_plan_data_is_json_ready_and_never_holds_secrets():

@@ -6,7 +6,8 @@ import pytest
 
 from tests.unit.core.test_plan import desired, live_project, live_resource, proj, record, res
 from tkctl.core.live import LiveState
-from tkctl.core.plan import StateRecord, build_plan
+from tkctl.core.build import build_plan
+from tkctl.core.plan import StateRecord
 
 APPLIED = dict(name="Applied", timezone="UTC", tags=["x"])
 

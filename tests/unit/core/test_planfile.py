@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.core.test_plan import desired, live_project, live_resource, proj, record, res
 from tkctl.core.live import LiveState
-from tkctl.core.plan import build_plan
+from tkctl.core.build import build_plan
 from tkctl.core.planfile import checksum, shape_problems, staleness
 
 APP = {"id": "app-1", "slug": "clinic", "test_mode": False}

@@ -6,7 +6,8 @@ import pytest
 
 from tests.unit.core.test_plan import cal, desired, live_cal, live_project, live_resource, proj, record, res
 from tkctl.core.live import LiveState
-from tkctl.core.plan import StateRecord, build_plan
+from tkctl.core.build import build_plan
+from tkctl.core.plan import StateRecord
 from tkctl.core.steps import PENDING
 
 

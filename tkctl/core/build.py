@@ -1,0 +1,256 @@
+"""Desired state + live state + state file -> a Plan. Pure: no I/O, no clock.
+
+For each config object: match it to a live object (`core/match.py`), compare canonical forms,
+attribute each difference to the config or to drift (`core/causes.py`), and turn the change
+into steps (`core/steps.py`). Then the objects the state manages that left the config are
+deleted (or forgotten, with `lifecycle.on_remove: forget`), and the live objects nothing
+manages are counted. Safety rules are not applied here: `core/safety.py` judges the finished
+plan, so a refused plan can still be shown in full.
+
+Fields left as they are live (`ignore_fields`, unnamed `meta.t_*` keys: `core/ignore.py`)
+are copied into the desired object before it is compared, so they neither show nor get sent.
+
+Replacement. Timekit cannot change a resource's e-mail address, nor move a calendar to another
+resource. Such a change is planned as a replacement: create the new object, point the projects
+and calendars that depend on it at the new one, then delete the old. Its bookings stay with the
+old object, which is why `core/safety.py` refuses a replacement unless it is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from tkctl.core import steps as step_rules
+from tkctl.core.causes import object_cause, with_causes
+from tkctl.core.diff import FieldChange, field_changes
+from tkctl.core.digest import fingerprint
+from tkctl.core.ignore import keep_live, kept_meta_paths
+from tkctl.core.live import LiveObject, LiveState
+from tkctl.core.match import Matcher
+from tkctl.core.model import KINDS, DesiredObject, DesiredState
+from tkctl.core.normalize import is_empty, ordered_fields
+from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_canonical, execution_order, record_of
+
+
+class _Context:
+    def __init__(self, live: LiveState, state: Mapping[tuple[str, str], StateRecord],
+                 ignore: Mapping[str, list[str]]):
+        self.matcher = Matcher(live, {k: rec.id for k, rec in state.items() if rec.id})
+        self.state = state
+        self.ignore = ignore
+        self.defaults: set[str] = set()  # resources created here whose default calendar is untaken
+        self.replaced: set[str] = set()  # resource keys replaced here
+
+
+def build_plan(
+    desired: DesiredState,
+    live: LiveState,
+    state: Mapping[tuple[str, str], StateRecord],
+    *,
+    target: Mapping[str, Any] | None = None,
+    state_info: Mapping[str, Any] | None = None,
+    ignore: Mapping[str, list[str]] | None = None,
+) -> Plan:
+    """Compare config, account and state; return every change and step in execution order.
+
+    `ignore` lists, per kind, paths left as they are live for every object of that kind
+    (settings and environments); objects add their own with `lifecycle.ignore_fields`."""
+    plan = Plan(changes=[], target=dict(target or {}), state=dict(state_info or {}),
+                config_digest=config_digest(desired))
+    ctx = _Context(live, state, ignore or {})
+    for kind in KINDS:
+        plan.managed[kind] = sum(1 for (k, _) in state if k == kind)
+        for obj in desired.of_kind(kind):
+            _plan_object(plan, ctx, obj, state.get((kind, obj.key)))
+    _plan_removed(plan, desired, live, ctx)
+    _check_tags(plan, ctx.matcher)
+    plan.unmanaged = _unmanaged(live, ctx.matcher)
+    plan.changes.sort(key=execution_order)
+    return plan
+
+
+def _ignored_paths(ctx: _Context, obj: DesiredObject, live_obj: LiveObject) -> list[str]:
+    paths = [*ctx.ignore.get(obj.kind, ()), *(obj.lifecycle.get("ignore_fields") or ())]
+    paths += kept_meta_paths(obj.fields.get("meta"), live_obj.fields.get("meta"))
+    return list(dict.fromkeys(paths))
+
+
+def _effective(obj: DesiredObject, live_obj: LiveObject, paths: list[str]) -> DesiredObject:
+    """The object as it will be sent: the live value at every path left as it is."""
+    if not paths:
+        return obj
+    fields = keep_live(obj.fields, live_obj.fields, paths)
+    return DesiredObject(obj.kind, obj.key, fields, obj.refs, obj.location, obj.field_locations, obj.lifecycle)
+
+
+def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None) -> None:
+    matcher = ctx.matcher
+    address = f"{obj.kind}.{obj.key}"
+    protected = bool(obj.lifecycle.get("protect"))
+    tracked = matcher.live.get(obj.kind, rec.id if rec else None)
+    live_obj = tracked if tracked is not None else matcher.untracked(obj)
+    if live_obj is None:
+        plan.live_fingerprints[address] = None
+        want = desired_canonical(obj)
+        # A state entry whose object vanished means someone deleted it outside tkctl.
+        cause = "drift" if rec else "config"
+        fields = [FieldChange(n, None, v, cause) for n, v in want.items() if v is not None]
+        steps = step_rules.create_steps(obj, record_of(want, obj.lifecycle), takeover=_takeover(ctx, obj))
+        plan.changes.append(Change("create", obj.kind, obj.key, None, cause, fields, obj, steps, protected=protected))
+        return
+    kept = _ignored_paths(ctx, obj, live_obj)
+    effective = _effective(obj, live_obj, kept)
+    want = desired_canonical(effective)
+    want_fp = fingerprint(want)
+    record = record_of(want, obj.lifecycle)
+    matcher.bind(obj.kind, obj.key, live_obj.id)
+    plan.ids[address] = live_obj.id
+    have = matcher.live_canonical(live_obj, frozenset(effective.fields), ordered_fields(obj.kind, obj.fields))
+    plan.live_fingerprints[address] = fingerprint(have)
+    changes = field_changes(have, want)
+    if tracked is not None:
+        changes = with_causes(changes, rec, have, want, want_fp)
+    kept = [p for p in kept if _present(live_obj.fields, p)]
+
+    reason = _replacement(ctx, obj, live_obj, changes)
+    if reason is not None:
+        if obj.kind == "resource":
+            ctx.replaced.add(obj.key)
+        # The old calendar of a replaced resource goes with it: no delete of its own.
+        owner_replaced = obj.kind == "calendar" and obj.refs.get("resource") in ctx.replaced
+        old_id = None if owner_replaced else live_obj.id
+        because = (f"resource.{obj.refs['resource']}",) if owner_replaced else ()
+        steps = step_rules.replace_steps(effective, old_id, record, takeover=_takeover(ctx, obj))
+        plan.changes.append(Change("replace", obj.kind, obj.key, live_obj.id, object_cause(changes), changes,
+                                   obj, steps, reason=reason, kept=kept, protected=protected or _remembered(rec),
+                                   because=because))
+        return
+    top = list(dict.fromkeys(c.top for c in changes))
+    forced = None
+    because: tuple[str, ...] = ()
+    if obj.kind == "project":
+        because = tuple(f"resource.{k}" for k in obj.refs.get("resources") or () if k in ctx.replaced)
+        if because and "resources" not in top:
+            top.append("resources")
+            forced = f"its member {', '.join(because)} is replaced: the project's members now point at the replacement"
+    if tracked is None:
+        steps = step_rules.update_steps(effective, top, record, adopt=True)
+        plan.changes.append(Change("adopt", obj.kind, obj.key, live_obj.id, "config", changes, obj, steps,
+                                   reason=forced, kept=kept, protected=protected, because=because))
+    elif top:
+        steps = step_rules.update_steps(effective, top, record)
+        plan.changes.append(Change("update", obj.kind, obj.key, live_obj.id, object_cause(changes), changes, obj,
+                                   steps, reason=forced, kept=kept, protected=protected, because=because))
+    else:
+        plan.no_change += 1
+        if rec is None or rec.fingerprint != want_fp or rec.fields != record.fields or \
+                dict(rec.lifecycle) != dict(record.lifecycle):
+            plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
+
+
+def _present(fields: Mapping[str, Any], path: str) -> bool:
+    value: Any = fields
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False
+        value = value[part]
+    return value is not None
+
+
+def _remembered(rec: StateRecord | None) -> bool:
+    return bool(rec and rec.lifecycle.get("protect"))
+
+
+def _takeover(ctx: _Context, obj: DesiredObject) -> bool:
+    """The first config calendar named like Timekit's default, on a resource this plan
+    creates, takes that calendar over (calendars are planned in key order)."""
+    if obj.kind == "resource":
+        ctx.defaults.add(obj.key)
+        return False
+    owner = obj.refs.get("resource")
+    if obj.kind == "calendar" and obj.fields.get("name") == step_rules.DEFAULT_CALENDAR_NAME and owner in ctx.defaults:
+        ctx.defaults.discard(owner)
+        return True
+    return False
+
+
+def _replacement(ctx: _Context, obj: DesiredObject, live_obj: LiveObject, changes: list[FieldChange]) -> str | None:
+    """Why `obj` cannot be updated in place, or None."""
+    if obj.kind == "resource" and any(c.path == "email" for c in changes):
+        have = live_obj.fields.get("email")
+        return (f"Timekit cannot change a resource's e-mail address ({have or 'none'} -> {obj.fields.get('email')}): "
+                "a new resource replaces it, and its bookings stay with the old one, which is deleted")
+    if obj.kind == "calendar":
+        owner = obj.refs.get("resource")
+        if owner in ctx.replaced:
+            return (f"its resource resource.{owner} is replaced, and Timekit deletes a resource's calendars with it: "
+                    "the calendar is made again on the replacement")
+        if any(c.path == "resource" for c in changes):
+            return (f"Timekit cannot move a calendar to another resource (now resource.{owner}): a new calendar "
+                    "replaces it, and the old one is deleted with its bookings")
+    return None
+
+
+def _plan_removed(plan: Plan, desired: DesiredState, live: LiveState, ctx: _Context) -> None:
+    """Objects the state manages that left the config: deleted, or forgotten when asked."""
+    matcher = ctx.matcher
+    doomed: list[tuple[str, str, LiveObject, StateRecord]] = []
+    for (kind, key), rec in sorted(ctx.state.items()):
+        if desired.get(kind, key) is not None:
+            continue
+        obj = live.get(kind, rec.id)
+        if obj is None:
+            plan.state_steps.append(step_rules.forget_step(kind, key))
+            continue
+        # Bind every doomed object first so a deleted project names its members by key.
+        matcher.bind(kind, key, obj.id)
+        plan.ids[f"{kind}.{key}"] = obj.id
+        doomed.append((kind, key, obj, rec))
+    for kind, key, obj, rec in doomed:
+        have = matcher.live_canonical(obj, None, ordered_fields(kind, obj.fields))
+        plan.live_fingerprints[f"{kind}.{key}"] = fingerprint(have)
+        fields = [FieldChange(n, v, None) for n, v in have.items() if not is_empty(v)]
+        if rec.lifecycle.get("on_remove") == "forget":
+            steps = [step_rules.forget_step(kind, key)]
+            reason = "lifecycle on_remove: forget: tkctl stops managing it and leaves it in the account"
+            plan.changes.append(Change("forget", kind, key, obj.id, "config", [], None, steps, reason=reason,
+                                       protected=_remembered(rec)))
+            continue
+        plan.changes.append(Change("delete", kind, key, obj.id, "config", fields, None,
+                                   step_rules.delete_steps(kind, key), protected=_remembered(rec)))
+
+
+def _check_tags(plan: Plan, matcher: Matcher) -> None:
+    """Two live objects carrying one key's tag mean a create was sent twice: applying would
+    manage one and leave its twin, so the plan refuses until a person removes one."""
+    for kind in ("resource", "project"):
+        for key, bound in sorted(matcher.id_of[kind].items()):
+            twins = [o.id for o in matcher.tagged(kind, key)
+                     if o.id != bound and matcher.key_of[kind].get(o.id) in (None, key)]
+            if twins:
+                ids = ", ".join([bound, *twins])
+                plan.problems.append(
+                    f'{kind} "{key}": {1 + len(twins)} live objects carry its tag (ids {ids}); tkctl manages '
+                    f"{bound}. Delete the duplicate by hand (the one without bookings) and plan again."
+                )
+
+
+def _unmanaged(live: LiveState, matcher: Matcher) -> list[dict[str, Any]]:
+    """Live objects tkctl neither manages nor adopts: counted and listed, never deleted.
+
+    The calendar Timekit creates with every resource ("Bookings") belongs to its resource: on
+    a managed resource it is not listed unless the config names it."""
+    out = []
+    for kind in KINDS:
+        for obj in live.of_kind(kind):
+            if obj.id in matcher.claimed:
+                continue
+            if kind == "calendar" and obj.fields.get("name") == step_rules.DEFAULT_CALENDAR_NAME and \
+                    obj.fields.get("resource_id") in matcher.key_of["resource"]:
+                continue
+            item: dict[str, Any] = {"kind": kind, "id": obj.id, "name": obj.fields.get("name")}
+            if kind == "calendar":
+                owner = matcher.key_of["resource"].get(obj.fields.get("resource_id") or "")
+                item["resource"] = f"resource.{owner}" if owner else obj.fields.get("resource_id")
+            out.append(item)
+    return out

@@ -6,6 +6,10 @@ without `first_name` gets its `name`; §10.2: a project without `slug` gets one 
 its name), echoes `null` for fields never set (§3), and treats some lists as sets (tags,
 project members, constraint lists). Both the desired object and the live object pass through
 `canonical()` before they are compared, so none of that shows up as a change.
+
+Durations in `availability` ("60 minutes" vs "1 hour", "1 week" vs "7 days") compare by
+what they mean, as Timekit computes availability from the span, not the spelling (§11);
+core/durations.py owns which spellings are equal.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import re
 from typing import Any, Mapping
 
+from tkctl.core.durations import canonical_duration
 from tkctl.secrets import SECRET_FIELDS
 
 # The tkctl key of an object, written into `meta` in the create request itself so that an
@@ -47,6 +52,7 @@ UNORDERED = frozenset({"tags", "resources", "availability_constraints"})
 _DAYS = {d.lower(): d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 _HOUR_TYPES = ("day_and_time", "hours")
 _HHMM = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
+_DURATION_KEYS = ("length", "buffer", "from", "to")
 
 
 def is_empty(value: Any) -> bool:
@@ -84,6 +90,17 @@ def constraint(item: Any) -> Any:
     return {ctype: out}
 
 
+def _availability(value: Mapping[str, Any]) -> dict[str, Any]:
+    """Durations in their canonical spelling; timestamps, "now" and the rest unchanged."""
+    out = dict(value)
+    for key in _DURATION_KEYS:
+        text = out.get(key)
+        canonical_text = canonical_duration(text) if isinstance(text, str) else None
+        if canonical_text is not None:
+            out[key] = canonical_text
+    return out
+
+
 def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -94,6 +111,8 @@ def field_value(name: str, value: Any) -> Any:
         return None
     if name == "availability_constraints" and isinstance(value, list):
         value = [constraint(c) for c in value]
+    if name == "availability" and isinstance(value, Mapping):
+        value = _availability(value)
     if name in UNORDERED and isinstance(value, list):
         value = sorted({_sort_key(v): v for v in value}.values(), key=_sort_key)
     return value

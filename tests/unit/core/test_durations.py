@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tkctl.core.durations import Duration, DurationError, canonical_duration, parse_duration
+from tkctl.config.schema import load_schema
+from tkctl.core.durations import PATTERN, Duration, DurationError, canonical_duration, parse_duration
 from tkctl.core.normalize import field_value
 
 UNITS = "seconds, minutes, hours, days, weeks or months"
@@ -73,6 +76,20 @@ def test_invalid_durations_say_why_and_suggest(text, reason, suggestion):
 def test_only_strings_are_durations():
     with pytest.raises(DurationError, match="it is not a string"):
         parse_duration(30)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", [t for t, _ in VALID] + [t for t, _, _ in INVALID])
+def test_the_schema_pattern_accepts_exactly_what_the_parser_accepts(text):
+    """Editors check durations with PATTERN (through the JSON Schema); tkctl with the parser."""
+    parses = canonical_duration(text) is not None
+    assert bool(re.search(PATTERN, text)) is parses
+
+
+def test_the_config_schema_uses_the_parser_pattern():
+    defs = load_schema("config")["$defs"]
+    assert defs["duration"]["pattern"] == PATTERN
+    availability = defs["project"]["properties"]["availability"]["properties"]
+    assert availability["length"]["pattern"] == PATTERN
 
 
 @pytest.mark.parametrize(

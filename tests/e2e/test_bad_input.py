@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import write_config
 from tkctl.emulator.testing import running_emulator
@@ -149,3 +151,65 @@ def test_email_case_only_change_is_no_change(tk, tmp_path):
     assert r.code == 0, r.text
     assert r.out.endswith("No changes. The live account matches the configuration.\n")
     assert tk("apply", cfg, "--auto-approve").code == 0
+
+
+AT_UI_FILE = "projects.yaml, line 2, column 16"
+HOSTILE = {  # case: (files to add, where the problem is reported, what it says)
+    "deep-json": ({"w.json": "[" * 1500 + "]" * 1500}, AT_UI_FILE,
+                  'ui_file: "w.json" nests values more than 50 levels deep; tkctl refuses deeper nesting'),
+    "nul-in-path": ({}, AT_UI_FILE, 'ui_file: must be a file name without NUL bytes (got "w\\u0000.json")'),
+    "fifo": ({}, AT_UI_FILE, 'ui_file: cannot read "w.json": a named pipe (FIFO); tkctl reads only regular files'),
+    "dev-zero": ({}, AT_UI_FILE, 'ui_file: cannot read "w.json": outside the config folder (after following links)'),
+    "not-finite": ({"w.json": '{"show_credits": NaN}'}, "w.json, line 1, column 2",
+                   "ui.show_credits: holds NaN, not a finite number; JSON and Timekit take only finite numbers"),
+    "outside": ({}, AT_UI_FILE, 'ui_file: cannot read "../../../../etc/hostname": outside the config folder'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_hostile_widget_files_get_a_clear_error(tk, tmp_path, case, command):
+    files, where, fragment = HOSTILE[case]
+    name = {"nul-in-path": "w\\0.json", "outside": "../../../../etc/hostname"}.get(case, "w.json")
+    cfg = write_config(tmp_path / "cfg", GOOD)
+    (cfg / "projects.yaml").write_text(f'projects:\n  p: {{name: P, ui_file: "{name}"}}\n')
+    for file_name, content in files.items():
+        (cfg / file_name).write_text(content)
+    if case == "fifo":
+        os.mkfifo(cfg / "w.json")
+    if case == "dev-zero":
+        (cfg / "w.json").symlink_to("/dev/zero")
+    r = tk(command, cfg)
+    assert_clean_error(r, "error: 1 problem in the config:\n", f"{where}: project \"p\": {fragment}")
+    assert "unexpected" not in r.err
+
+
+def test_alias_bomb_is_refused_early(tk, tmp_path):
+    cfg = write_config(tmp_path / "cfg", GOOD)
+    lines = ["x0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    (cfg / "bomb.yaml").write_text("\n".join(lines) + "\nprojects: {p: {name: P, meta: {b: *a9}}}\n")
+    r = tk("validate", cfg)
+    assert_clean_error(r, "bomb.yaml, line ", "YAML aliases (*name) expand this file to far more values than it holds")
+
+
+def test_damaged_settings_name_the_file_and_field(tk, tmp_path):
+    cfg = write_config(tmp_path / "cfg", GOOD)
+    (cfg / "tkctl.yaml").write_text(
+        'state: "s\\0.json"\nrequests_per_minute: ' + "9" * 5000 + "\ntoken_env: [A]\nallow_files_outside_config: yes\n"
+    )
+    r = tk("plan", cfg)
+    assert_clean_error(
+        r,
+        "error: 3 problems in the config:\n",
+        "tkctl.yaml, line 1, column 1: state: must be a file path without control characters (such as NUL bytes)",
+        "tkctl.yaml, line 2, column 22: requests_per_minute: a number of 5,000 digits is far too large for Timekit",
+        "tkctl.yaml, line 3, column 1: token_env: must be a string, not a list",
+    )
+
+
+def test_plan_ignores_warnings_and_validate_strict_fails_on_them(tk, tmp_path):
+    cfg = write_config(tmp_path / "cfg", GOOD, projects={"p": {"name": "P", "ui": {"show_credit": False}}})
+    assert tk("plan", cfg).code == 0
+    r = tk("validate", cfg, "--strict")
+    assert r.code == 1 and 'ui.show_credit: unknown widget setting' in r.err and "Traceback" not in r.text

@@ -1,27 +1,94 @@
-"""`tkctl validate [DIR]`: check a config directory offline, with no network and no token."""
+"""`tkctl validate [DIR]`: check a config directory offline, with no network and no token.
+
+Problems (errors) fail the run; warnings (what Timekit or its booking widget would ignore or
+read differently than the config suggests) are shown and fail it only with `--strict`.
+`--format json` is for editors and bots; its shape is documented in docs/validate.md.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import click
 
-from tkctl.config import load_config
+from tkctl.config import ConfigReport, check_config
 from tkctl.config.yamlfile import display_path
 from tkctl.core.model import KINDS
+from tkctl.errors import ConfigError, Problem
+from tkctl.secrets import redact
+
+EXIT_OK, EXIT_ERROR = 0, 1  # as tkctl.cli maps them
+FORMAT_VERSION = 1  # of the --format json output; docs/validate.md says when it changes
 
 
-def _count(n: int, kind: str) -> str:
-    return f"{n} {kind}{'' if n == 1 else 's'}"
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def problem_data(problem: Problem) -> dict[str, Any]:
+    """One problem or warning as JSON: every key always present, null where unknown."""
+    location = problem.location
+    return {
+        "file": location.file if location else None,
+        "line": location.line or None if location else None,
+        "column": location.column or None if location else None,
+        "object": problem.obj,
+        "field": problem.field,
+        "message": redact(problem.message),
+    }
+
+
+def report_data(report: ConfigReport, strict: bool) -> dict[str, Any]:
+    desired = report.desired
+    return {
+        "format_version": FORMAT_VERSION,
+        "ok": _ok(report, strict),
+        "config_dir": display_path(report.config_dir),
+        "objects": {kind: len(desired.of_kind(kind)) for kind in KINDS} if desired is not None else None,
+        "problems": [problem_data(p) for p in report.problems],
+        "warnings": [problem_data(p) for p in report.warnings],
+    }
+
+
+def _ok(report: ConfigReport, strict: bool) -> bool:
+    return report.ok and not (strict and report.warnings)
 
 
 @click.command(name="validate")
 @click.argument("config_dir", default=".", metavar="[DIR]")
-def command(config_dir: str) -> int:
+@click.option("--strict", is_flag=True, help="Treat warnings as problems: exit 1 if there is any.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object {format_version, ok, config_dir, objects, problems, warnings} on stdout (docs/validate.md).",
+)
+def command(config_dir: str, strict: bool, output_format: str) -> int:
     """Check the config in DIR (default: the current directory): YAML syntax, schema,
-    duplicate keys, references, time zones, constraints, unique slugs and e-mails.
+    duplicate keys, references, time zones, constraints, durations, widget settings, unique
+    slugs and e-mails.
 
-    Reports every problem at once and exits 1 if there is any; never contacts the API.
+    Reports every problem and warning at once and exits 1 if there is any problem (or, with
+    --strict, any warning); never contacts the API.
     """
-    settings, desired = load_config(config_dir)
+    report = check_config(config_dir)
+    if output_format == "json":
+        click.echo(json.dumps(report_data(report, strict), indent=2, ensure_ascii=False))
+        return EXIT_OK if _ok(report, strict) else EXIT_ERROR
+    if report.warnings:
+        lines = [f"{_count(len(report.warnings), 'warning')} in the config:", *(f"  {w}" for w in report.warnings)]
+        click.echo(redact("warning: " + "\n".join(lines)), err=True)
+    if not report.ok:
+        raise ConfigError(report.problems)
+    if strict and report.warnings:
+        click.echo(f"error: --strict: the {_count(len(report.warnings), 'warning')} above count as problems", err=True)
+        return EXIT_ERROR
+    desired = report.desired
+    assert desired is not None and report.settings is not None  # report.ok
     counts = ", ".join(_count(len(desired.of_kind(kind)), kind) for kind in KINDS)
-    click.echo(f"Config OK: {counts} ({display_path(settings.config_dir)}).")
-    return 0
+    tail = f"; {_count(len(report.warnings), 'warning')} (above)" if report.warnings else ""
+    click.echo(f"Config OK: {counts} ({display_path(report.settings.config_dir)}){tail}.")
+    return EXIT_OK

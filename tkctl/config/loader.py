@@ -4,6 +4,14 @@ The steps are independent on purpose: each file is read and schema-checked on it
 objects from all files are pooled for the checks that look across objects (unique keys,
 references, unique slugs and e-mails). Nothing stops at the first problem, because fixing a
 config one error per run is the slowest way to fix it.
+
+Besides problems (errors: the config is refused) the checks find warnings: things Timekit
+or its booking widget accept but ignore or read differently than the config suggests. They
+never stop a plan; `tkctl validate` shows them, and fails on them with `--strict`.
+
+    check_config(dir, environ) -> ConfigReport              never raises ConfigError
+    load_config_with_warnings(dir, environ) -> LoadedConfig  (settings, desired, warnings)
+    load_config(dir, environ) -> (Settings, DesiredState)    both raise ConfigError
 """
 
 from __future__ import annotations
@@ -11,18 +19,21 @@ from __future__ import annotations
 import gc
 import os
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from yaml.nodes import Node
 
-from tkctl.config.constraints import constraint_issues, timezone_issues
-from tkctl.config.fieldpath import FieldPath, describe
+from tkctl.config.availability import availability_issues
+from tkctl.config.constraints import constraint_issues, constraint_warnings, timezone_issues
+from tkctl.config.fieldpath import FieldPath, describe, format_path
 from tkctl.config.references import Entry, reference_problems, uniqueness_problems
-from tkctl.config.schema import SchemaIssue, describe_value, load_schema, schema_issues
+from tkctl.config.schema import SchemaIssue, check_schema, describe_value, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
 from tkctl.config.uifile import UiFileCache, read_ui_file
+from tkctl.config.widget import customer_field_warnings, widget_issues
 from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
 from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState
 from tkctl.errors import ConfigError, Location, Problem
@@ -33,30 +44,79 @@ RESERVED_META_KEY = "tkctl_key"
 _REF_FIELDS = {"resource": (), "calendar": ("resource",), "project": ("resources",)}
 
 
-def load_config(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> tuple[Settings, DesiredState]:
-    """Reads and checks everything; raises ConfigError listing EVERY problem (sorted by file, line)."""
+@dataclass
+class ConfigReport:
+    """Everything the checks found in a config directory.
+
+    `desired` is None when there are problems; `settings` is None only when the directory
+    itself is unusable (missing, not a directory).
+    """
+
+    config_dir: Path
+    settings: Settings | None = None
+    desired: DesiredState | None = None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class LoadedConfig(NamedTuple):
+    settings: Settings
+    desired: DesiredState
+    warnings: list[Problem]
+
+
+def check_config(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> ConfigReport:
+    """Read and check everything; problems and warnings sorted by file and line."""
     # Loading allocates hundreds of thousands of small acyclic objects (YAML nodes, values);
     # the cyclic garbage collector rescanning them made up two thirds of the load time of a
     # large config. Nothing here creates cycles worth collecting before we are done.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(config_dir, environ)
+        report = _check(config_dir, os.environ if environ is None else environ)
     finally:
         if gc_was_enabled:
             gc.enable()
+    report.problems = _sorted(report.problems)
+    report.warnings = _sorted(report.warnings)
+    return report
 
 
-def _load(config_dir: str | Path, environ: Mapping[str, str] | None) -> tuple[Settings, DesiredState]:
-    environ = os.environ if environ is None else environ
+def load_config_with_warnings(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Settings, desired state and warnings; raises ConfigError listing EVERY problem."""
+    report = check_config(config_dir, environ)
+    if report.problems or report.settings is None or report.desired is None:
+        raise ConfigError(report.problems)
+    return LoadedConfig(report.settings, report.desired, report.warnings)
+
+
+def load_config(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> tuple[Settings, DesiredState]:
+    """Reads and checks everything; raises ConfigError listing EVERY problem (sorted by file, line).
+
+    Warnings are dropped here; use load_config_with_warnings or check_config to see them.
+    """
+    settings, desired, _ = load_config_with_warnings(config_dir, environ)
+    return settings, desired
+
+
+def _check(config_dir: str | Path, environ: Mapping[str, str]) -> ConfigReport:
     root = Path(os.path.abspath(config_dir))
+    report = ConfigReport(root)
     shown = display_path(root)
     if not root.exists():
-        raise ConfigError([Problem("config directory does not exist", Location(shown))])
+        report.problems.append(Problem("config directory does not exist", Location(shown)))
+        return report
     if not root.is_dir():
-        raise ConfigError([Problem("is not a directory; give the config directory", Location(shown))])
+        report.problems.append(Problem("is not a directory; give the config directory", Location(shown)))
+        return report
 
     settings, problems = read_settings(root, environ)
+    report.settings = settings
+    report.problems = problems
     files = object_files(root)
     if not files:
         problems.append(
@@ -66,15 +126,14 @@ def _load(config_dir: str | Path, environ: Mapping[str, str] | None) -> tuple[Se
                 Location(shown),
             )
         )
-        raise ConfigError(_sorted(problems))
+        return report
 
     entries: list[Entry] = []
     objects: dict[tuple[str, str], DesiredObject] = {}
     first_seen: dict[tuple[str, str], Entry] = {}
-    ui_cache: UiFileCache = {}
+    reader = _FileReader(root, settings)
     for path in files:
-        for entry, obj, entry_problems in _read_object_file(path, ui_cache, problems):
-            problems.extend(entry_problems)
+        for entry, obj in reader.read(path):
             other = first_seen.setdefault((entry.kind, entry.key), entry)
             if other is not entry:
                 problems.append(
@@ -82,16 +141,18 @@ def _load(config_dir: str | Path, environ: Mapping[str, str] | None) -> tuple[Se
                 )
                 continue
             entries.append(entry)
-            if obj is not None:
-                objects[(obj.kind, obj.key)] = obj
+            objects[(obj.kind, obj.key)] = obj
+    problems.extend(reader.problems)
+    report.warnings.extend(reader.warnings)
     problems.extend(reference_problems(entries))
     problems.extend(uniqueness_problems(entries))
     if problems:
-        raise ConfigError(_sorted(problems))
+        return report
     state = DesiredState()
     for obj in objects.values():
         state.add(obj)
-    return settings, state
+    report.desired = state
+    return report
 
 
 def object_files(root: Path) -> list[Path]:
@@ -116,43 +177,6 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     )
 
 
-def _read_object_file(path: Path, ui_cache: UiFileCache, problems: list[Problem]):
-    """Yield (Entry, DesiredObject | None, problems of that object) for each object of a file.
-
-    File-level problems (syntax, unknown sections, duplicate keys) go straight to `problems`.
-    """
-    try:
-        doc = read_yaml(path)
-    except YamlSyntaxError as exc:
-        problems.append(Problem(exc.message, exc.location))
-        return
-    for issue in doc.issues:
-        where: FieldPath = (*doc.path_of(issue.node), issue.key) if issue.node is not None else ()
-        obj, field = describe(where) if where else (None, None)
-        problems.append(Problem(issue.message, location_of_mark(doc.display, issue.mark), obj=obj, field=field))
-    data = doc.data
-    if data is None:
-        return  # an empty file (or only comments) is fine
-    if not isinstance(data, dict):
-        problems.append(
-            Problem(f"must be a mapping of sections (resources, calendars, projects), not {describe_value(data)}", doc.location(()))
-        )
-        return
-    problems.extend(_problem(doc, path_, message) for path_, message in schema_issues("config", data))
-
-    for key_node, section_node in doc.mapping_items(doc.root):
-        kind = KIND_OF_SECTION.get(key_node.value)
-        section = data.get(key_node.value)
-        if kind is None or not isinstance(section, dict):
-            continue
-        for object_key_node, object_node in doc.mapping_items(section_node):
-            key = object_key_node.value
-            value = section.get(key)
-            if not isinstance(value, dict) or not _valid_key(key):
-                continue  # the schema check already reported it
-            yield _entry(doc, kind, key, value, object_key_node, object_node, ui_cache)
-
-
 @lru_cache(maxsize=1)
 def _key_pattern() -> re.Pattern[str]:
     return re.compile(load_schema("config")["$defs"]["key"]["pattern"])
@@ -162,66 +186,145 @@ def _valid_key(key: str) -> bool:
     return _key_pattern().match(key) is not None
 
 
-def _problem(doc: YamlFile, path: FieldPath, message: str) -> Problem:
-    obj, field = describe(path)
-    return Problem(message, doc.location(path), obj=obj, field=field)
+class _FileReader:
+    """Reads object files one by one, collecting their problems and warnings."""
 
+    def __init__(self, root: Path, settings: Settings):
+        self.root = root
+        self.allow_outside = settings.allow_files_outside_config
+        self.ui_cache: UiFileCache = {}
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-def _entry(doc: YamlFile, kind: str, key: str, data: dict[str, Any], key_node: Node, node: Node, ui_cache: UiFileCache):
-    location = location_of_mark(doc.display, key_node.start_mark)
+    def read(self, path: Path) -> list[tuple[Entry, DesiredObject]]:
+        """(Entry, DesiredObject) of each well-formed object of the file."""
+        try:
+            doc = read_yaml(path, inside=self.root, allow_outside=self.allow_outside)
+        except YamlSyntaxError as exc:
+            obj, field_ = describe(exc.path) if exc.path else (None, None)
+            self.problems.append(Problem(exc.message, exc.location, obj=obj, field=field_))
+            return []
+        # Paths already reported by a sharper check than the schema: the schema's own
+        # (vaguer) error there is dropped, one problem per mistake.
+        refined: set[FieldPath] = set()
+        for issue in doc.issues:
+            where = issue.path(doc)
+            refined.add(where)
+            obj, field_ = describe(where) if where else (None, None)
+            self.problems.append(Problem(issue.message, location_of_mark(doc.display, issue.mark), obj=obj, field=field_))
+        data = doc.data
+        if data is None:
+            return []  # an empty file (or only comments) is fine
+        if not isinstance(data, dict):
+            self.problems.append(
+                Problem(f"must be a mapping of sections (resources, calendars, projects), not {describe_value(data)}", doc.location(()))
+            )
+            return []
+        schema_errors, schema_warnings = check_schema("config", data)
+        out = []
+        for key_node, section_node in doc.mapping_items(doc.root):
+            kind = KIND_OF_SECTION.get(key_node.value)
+            section = data.get(key_node.value)
+            if kind is None or not isinstance(section, dict):
+                continue
+            for object_key_node, object_node in doc.mapping_items(section_node):
+                key = object_key_node.value
+                value = section.get(key)
+                if not isinstance(value, dict) or not _valid_key(key):
+                    continue  # the schema check already reported it
+                checked = _ObjectChecks(doc, kind, key, value, object_key_node, object_node)
+                self._check_object(checked)
+                refined.update((key_node.value, key, *path) for path, _ in checked.errors)
+                self.problems.extend(checked.entry.problem(path, message) for path, message in checked.errors)
+                self.warnings.extend(checked.entry.problem(path, message) for path, message in checked.warnings)
+                self.problems.extend(checked.file_problems)
+                self.warnings.extend(checked.file_warnings)
+                out.append((checked.entry, checked.obj))
+        self.problems.extend(_problem(doc, path, message) for path, message in schema_errors if path not in refined)
+        self.warnings.extend(_problem(doc, path, message) for path, message in schema_warnings)
+        return out
 
-    def locate(path: FieldPath) -> Location:
-        return doc.location(path, node, key_node.start_mark)
-
-    entry = Entry(kind, key, data, location, locate)
-    field_locations = {k.value: location_of_mark(doc.display, k.start_mark) for k, _ in doc.mapping_items(node)}
-    issues: list[SchemaIssue] = []
-    if kind == "resource":
-        issues += timezone_issues(data.get("timezone"), ("timezone",))
-    availability = data.get("availability")
-    if isinstance(availability, dict):
-        issues += timezone_issues(availability.get("output_timezone"), ("availability", "output_timezone"))
-    issues += constraint_issues(data.get("availability_constraints"), ("availability_constraints",))
-    meta = data.get("meta")
-    if isinstance(meta, dict) and RESERVED_META_KEY in meta:
-        issues.append(
-            (("meta", RESERVED_META_KEY), "is reserved: tkctl writes it to recognise the objects it manages; remove it")
-        )
-    if kind == "calendar":
-        issues += _colour_comment_issues(doc, data, field_locations)
-
-    fields = {k: v for k, v in data.items() if k not in _REF_FIELDS[kind]}
-    refs: dict[str, Any] = {}
-    if kind == "calendar":
-        refs["resource"] = data.get("resource")
-    elif kind == "project":
-        if "resources" in data:
-            refs["resources"] = data["resources"]
+    def _check_object(self, o: _ObjectChecks) -> None:
+        data = o.data
+        if o.kind == "resource":
+            o.errors += timezone_issues(data.get("timezone"), ("timezone",))
+        o.errors += constraint_issues(data.get("availability_constraints"), ("availability_constraints",))
+        o.warnings += constraint_warnings(data.get("availability_constraints"), ("availability_constraints",))
+        meta = data.get("meta")
+        if isinstance(meta, dict) and RESERVED_META_KEY in meta:
+            o.errors.append((("meta", RESERVED_META_KEY), "is reserved: tkctl writes it to recognise the objects it manages; remove it"))
+        if o.kind == "calendar":
+            o.errors += _colour_comment_issues(o.doc, data, o.field_locations)
+        if o.kind != "project":
+            return
+        o.add(availability_issues(data.get("availability"), ("availability",)))
+        o.warnings += customer_field_warnings(data.get("customer_fields"), ("customer_fields",))
+        o.add(widget_issues(data.get("ui"), ("ui",)))
         if "ui_file" in data:
-            del fields["ui_file"]
-            if "ui" in data:
-                issues.append((("ui_file",), 'cannot be used together with "ui": keep the widget config inline (ui) or in a file (ui_file)'))
-            elif isinstance(data["ui_file"], str) and data["ui_file"]:
-                ui, message = read_ui_file(doc.path, data["ui_file"], ui_cache)
-                if message:
-                    issues.append((("ui_file",), message))
-                else:
-                    fields["ui"] = ui
-                    field_locations["ui"] = field_locations["ui_file"]
-    problems = [entry.problem(path, message) for path, message in issues]
-    obj = DesiredObject(kind, key, fields, refs, location, field_locations)
-    return entry, obj, problems
+            self._read_ui_file(o)
+
+    def _read_ui_file(self, o: _ObjectChecks) -> None:
+        del o.obj.fields["ui_file"]
+        name = o.data["ui_file"]
+        if "ui" in o.data:
+            o.errors.append((("ui_file",), 'cannot be used together with "ui": keep the widget config inline (ui) or in a file (ui_file)'))
+            return
+        if not isinstance(name, str) or not name or "\0" in name:
+            return  # the schema check reports it
+        read, ui = read_ui_file(o.doc.path, name, self.ui_cache, inside=self.root, allow_outside=self.allow_outside)
+        if ui is None:
+            o.errors.append((("ui_file",), read.message or "cannot be read"))
+            return
+        o.obj.fields["ui"] = ui
+        o.field_locations["ui"] = o.field_locations.get("ui_file", o.entry.location)  # absent if merged in with <<
+        # Findings inside the JSON file point into it, and name the field as `ui...`.
+        for target, issues in ((o.file_problems, read.errors), (o.file_warnings, read.warnings)):
+            target.extend(Problem(m, read.locate(p), obj=o.entry.name, field=format_path(("ui", *p))) for p, m in issues)
+
+
+class _ObjectChecks:
+    """One object while it is checked: its Entry and DesiredObject, and what was found."""
+
+    def __init__(self, doc: YamlFile, kind: str, key: str, data: dict[str, Any], key_node: Node, node: Node):
+        self.doc, self.kind, self.data = doc, kind, data
+        location = location_of_mark(doc.display, key_node.start_mark)
+
+        def locate(path: FieldPath) -> Location:
+            return doc.location(path, node, key_node.start_mark)
+
+        self.entry = Entry(kind, key, data, location, locate)
+        self.field_locations = {k.value: location_of_mark(doc.display, k.start_mark) for k, _ in doc.mapping_items(node)}
+        fields = {k: v for k, v in data.items() if k not in _REF_FIELDS[kind]}
+        refs: dict[str, Any] = {}
+        if kind == "calendar":
+            refs["resource"] = data.get("resource")
+        elif kind == "project" and "resources" in data:
+            refs["resources"] = data["resources"]
+        self.obj = DesiredObject(kind, key, fields, refs, location, self.field_locations)
+        self.errors: list[SchemaIssue] = []  # paths relative to the object
+        self.warnings: list[SchemaIssue] = []
+        self.file_problems: list[Problem] = []  # found in another file (a ui_file)
+        self.file_warnings: list[Problem] = []
+
+    def add(self, found: tuple[list[SchemaIssue], list[SchemaIssue]]) -> None:
+        self.errors += found[0]
+        self.warnings += found[1]
+
+
+def _problem(doc: YamlFile, path: FieldPath, message: str) -> Problem:
+    obj, field_ = describe(path)
+    return Problem(message, doc.location(path), obj=obj, field=field_)
 
 
 def _colour_comment_issues(doc: YamlFile, data: dict[str, Any], field_locations: dict[str, Location]) -> list[SchemaIssue]:
     """`foregroundcolor: #ff8800` is a YAML comment, so the value silently becomes null."""
     out: list[SchemaIssue] = []
-    for field in ("foregroundcolor", "backgroundcolor"):
-        if field in data and data[field] is None:
-            line = doc.line(field_locations[field].line)
+    for name in ("foregroundcolor", "backgroundcolor"):
+        if name in data and data[name] is None:
+            line = doc.line(field_locations[name].line)
             after = line.split(":", 1)[1].strip() if ":" in line else ""
             if after.startswith("#"):
                 colour = after.split()[0]
-                out.append(((field,), f'{colour} is read as a YAML comment, so the value is empty; quote it: {field}: "{colour}"'))
+                out.append(((name,), f'{colour} is read as a YAML comment, so the value is empty; quote it: {name}: "{colour}"'))
     return out
 

@@ -6,12 +6,20 @@ own messages are written for schema authors ("Additional properties are not allo
 was unexpected)"), so each error is rephrased: unknown fields get a "did you mean" hint, and a
 schema may carry an `x-message` (an annotation keyword validators ignore) saying in plain
 words what a value must look like.
+
+Some mistakes are warnings rather than errors: Timekit stores a widget's `ui` and the
+`customer_fields` attributes as sent, and the booking widget ignores keys it does not know, so
+an unknown key there is harmless to the API but does nothing (a typo silently loses a
+setting). A schema object marked `"x-unknown-keys": "warning"` reports its unknown keys as
+warnings, named with its `x-unknown-noun` and explained by its `x-unknown-why`. Editors show
+the same `additionalProperties` findings as warnings too (yaml-language-server does).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
@@ -44,11 +52,12 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str) -> Draft202012Validator:
+def _validator(name: str, definition: str | None = None) -> Draft202012Validator:
     # Local `$ref`s are inlined once: resolving them on every object made reference lookup
     # the most expensive part of validating a large config.
     schema = load_schema(name)
-    return Draft202012Validator(_inline_refs(schema, schema.get("$defs", {})))
+    defs = schema.get("$defs", {})
+    return Draft202012Validator(_inline_refs(defs[definition] if definition else schema, defs))
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -66,12 +75,22 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    choices = list(choices)
+    same_but_case = [c for c in choices if c.lower() == word.lower()]
+    if same_but_case:
+        return same_but_case[0]
+    matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
 
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+
+
 def describe_value(value: Any) -> str:
-    """A value as it appears in a message: short, and typed so that `9` and `"9"` differ."""
+    """A value as it appears in a message: short, typed so that `9` and `"9"` differ, and
+    without the user:password of a URL (messages may be posted in a pull request)."""
+    if isinstance(value, str):
+        value = _URL_CREDENTIALS.sub(r"\1***@", value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -103,17 +122,42 @@ def _value_kind(value: Any) -> str:
 
 def _unknown_fields(error: ValidationError, path: FieldPath, noun: str) -> list[SchemaIssue]:
     allowed = sorted(error.schema.get("properties", {}))
+    noun = error.schema.get("x-unknown-noun", noun)
+    why = error.schema.get("x-unknown-why")
+    # A key that belongs one level down ("submit_button" next to "localization") is named there.
+    nested = {
+        f"{name}.{inner}"
+        for name, sub in error.schema.get("properties", {}).items()
+        if isinstance(sub, dict)
+        for inner in sub.get("properties", {})
+    }
     out = []
     for extra in sorted(set(error.instance) - set(allowed)):
-        out.append(((*path, extra), unknown_message(extra, allowed, noun)))
+        below = [n for n in sorted(nested) if n.split(".", 1)[1] == extra]
+        if below:
+            head = f"unknown {noun}" + (f" ({why})" if why else "")
+            out.append(((*path, extra), f'{head}; did you mean "{below[0]}"?'))
+        else:
+            out.append(((*path, extra), unknown_message(extra, allowed, noun, why)))
     return out
 
 
-def unknown_message(name: str, allowed: list[str], noun: str = "field") -> str:
+def _is_warning(error: ValidationError) -> bool:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    return error.validator == "additionalProperties" and schema.get("x-unknown-keys") == "warning"
+
+
+def unknown_message(name: str, allowed: list[str], noun: str = "field", why: str | None = None) -> str:
+    head = f"unknown {noun}" + (f" ({why})" if why else "")
     guess = did_you_mean(name, allowed)
     if guess:
-        return f'unknown {noun}; did you mean "{guess}"?'
-    return f"unknown {noun}; allowed {noun}s are: {', '.join(allowed) or '(none)'}"
+        return f'{head}; did you mean "{guess}"?'
+    listed = "known" if why else "allowed"
+    return f"{head}; {listed} {noun}s are: {', '.join(allowed) or '(none)'}"
+
+
+def _choice(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _issues(error: ValidationError, root_is_sections: bool) -> list[SchemaIssue]:
@@ -137,7 +181,7 @@ def _issues(error: ValidationError, root_is_sections: bool) -> list[SchemaIssue]
         suffix = "" if kind in ("maxProperties", "minProperties", "not") else f" (got {describe_value(value)})"
         return [(path, schema["x-message"] + suffix)]
     if kind == "enum":
-        choices = [str(c) for c in error.validator_value]
+        choices = [_choice(c) for c in error.validator_value]
         text = f"must be one of {', '.join(choices)} (got {describe_value(value)})"
         guess = did_you_mean(str(value), choices) if isinstance(value, str) else None
         return [(path, text + (f'; did you mean "{guess}"?' if guess else ""))]
@@ -150,16 +194,26 @@ def _issues(error: ValidationError, root_is_sections: bool) -> list[SchemaIssue]
     return [(path, error.message)]
 
 
-def schema_issues(name: str, instance: Any) -> list[SchemaIssue]:
-    """Every schema violation of `instance` against `schemas/<name>.schema.json`."""
-    validator = _validator(name)
-    out: list[SchemaIssue] = []
+def check_schema(name: str, instance: Any, definition: str | None = None) -> tuple[list[SchemaIssue], list[SchemaIssue]]:
+    """(errors, warnings) of `instance` against `schemas/<name>.schema.json`, or against one
+    of its `$defs` (e.g. a widget config read from its own file)."""
+    validator = _validator(name, definition)
+    errors: list[SchemaIssue] = []
+    warnings: list[SchemaIssue] = []
     bad_keys: set[FieldPath] = set()
     for error in validator.iter_errors(instance):
-        issues = _issues(error, root_is_sections=(name == "config"))
+        issues = _issues(error, root_is_sections=(name == "config" and definition is None))
         if "propertyNames" in error.relative_schema_path:
             bad_keys.update(path for path, _ in issues)
-        out.extend(issues)
-    # An object under an invalid key is not checked further: one problem per mistake.
-    return [(path, message) for path, message in out if not any(path[: len(bad)] == bad and path != bad for bad in bad_keys)]
+        (warnings if _is_warning(error) else errors).extend(issues)
 
+    # An object under an invalid key is not checked further: one problem per mistake.
+    def keep(issues: list[SchemaIssue]) -> list[SchemaIssue]:
+        return [(path, message) for path, message in issues if not any(path[: len(bad)] == bad and path != bad for bad in bad_keys)]
+
+    return keep(errors), keep(warnings)
+
+
+def schema_issues(name: str, instance: Any) -> list[SchemaIssue]:
+    """Every schema violation of `instance` against `schemas/<name>.schema.json` (errors only)."""
+    return check_schema(name, instance)[0]

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from tkctl.config.fieldpath import format_path
-from tkctl.config.schema import schema_issues
-from tkctl.config.yamlfile import YamlSyntaxError, display_path, read_yaml
-from tkctl.errors import Location, Problem
+from tkctl.config.schema import load_schema, schema_issues
+from tkctl.config.yamlfile import YamlSyntaxError, display_path, location_of_mark, read_yaml
+from tkctl.errors import Problem
 
 SETTINGS_FILE = "tkctl.yaml"
 DEFAULT_API_URL = "https://api.timekit.io/v2"
@@ -27,6 +27,7 @@ API_URL_ENV = "TIMEKIT_API_URL"
 DEFAULT_REQUESTS_PER_MINUTE = 600
 
 _URL = re.compile(r"^https?://[^\s/]+")
+_FIELDS = tuple(load_schema("tkctl")["properties"])
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Settings:
     token_env: str  # name of the variable holding the app token
     state_path: Path  # absolute
     requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE  # client-side pacing; 0 = off
+    # Object files and ui_file paths may lead outside config_dir (safefile.py says why not by default).
+    allow_files_outside_config: bool = False
 
 
 def read_settings(config_dir: Path, environ: Mapping[str, str]) -> tuple[Settings, list[Problem]]:
@@ -46,20 +49,25 @@ def read_settings(config_dir: Path, environ: Mapping[str, str]) -> tuple[Setting
     problems: list[Problem] = []
     data: dict[str, Any] = {}
     path = config_dir / SETTINGS_FILE
-    if path.is_file():
+    if os.path.lexists(path):  # a FIFO or a dangling link is reported, not skipped
         display = display_path(path)
         try:
             doc = read_yaml(path, display)
         except YamlSyntaxError as exc:
-            problems.append(Problem(exc.message, exc.location))
+            problems.append(Problem(exc.message, exc.location, field=format_path(exc.path) or None))
         else:
-            problems.extend(Problem(issue.message, Location(display, issue.mark.line + 1, issue.mark.column + 1)) for issue in doc.issues)
+            reader_paths = set()
+            for issue in doc.issues:
+                where = issue.path(doc)
+                reader_paths.add(where)
+                problems.append(Problem(issue.message, location_of_mark(display, issue.mark), field=format_path(where) or None))
             if doc.data is not None and not isinstance(doc.data, dict):
-                problems.append(Problem("must be a mapping of settings (api_url, token_env, state, requests_per_minute)", doc.location(())))
+                problems.append(Problem(f"must be a mapping of settings ({', '.join(_FIELDS)})", doc.location(())))
             else:
                 data = doc.data or {}
                 for field_path, message in schema_issues("tkctl", data):
-                    problems.append(Problem(message, doc.location(field_path), field=format_path(field_path) or None))
+                    if field_path not in reader_paths:  # already reported where it was read
+                        problems.append(Problem(message, doc.location(field_path), field=format_path(field_path) or None))
 
     api_url = _string(data.get("api_url")) or DEFAULT_API_URL
     from_env = environ.get(API_URL_ENV)
@@ -76,6 +84,7 @@ def read_settings(config_dir: Path, environ: Mapping[str, str]) -> tuple[Setting
         token_env=token_env,
         state_path=Path(os.path.normpath(config_dir / state)),
         requests_per_minute=_rate(data.get("requests_per_minute")),
+        allow_files_outside_config=data.get("allow_files_outside_config") is True,
     )
     return settings, problems
 

@@ -10,10 +10,17 @@ only happens for the few paths that an error or an object's field list needs.
 Scalars follow YAML 1.1 as PyYAML does, with two exceptions that keep values "as written":
 timestamps stay strings (`2024-05-01` is a date string for the API, not a `datetime.date`),
 and sexagesimal numbers stay strings (`9:30` means half past nine, not the integer 570).
+
+A config may come from a stranger's pull request, so reading is bounded: files are read
+through `safefile` (regular files, size cap), values nest at most `MAX_DEPTH` levels, aliases
+may not blow the document up (a "billion laughs" file expands a few lines into billions of
+values), and numbers JSON cannot carry (`.nan`, `.inf`, integers of thousands of digits) are
+reported where they stand instead of failing somewhere downstream.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +30,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tkctl.config.fieldpath import FieldPath
+from tkctl.config.safefile import MAX_YAML_FILE_BYTES, FileRefused, read_text
 from tkctl.errors import Location
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,7 +38,15 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_NUMBERS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _constructor = yaml.constructor.SafeConstructor()
+
+# How deep values may nest. Real configs stay under 10 levels (a widget's localization is 5
+# below the file's root); the checks after reading recurse, so this keeps them far from
+# Python's recursion limit.
+MAX_DEPTH = 50
+# Aliases may add this many values to a file, or as many as it holds itself if that is more.
+ALIAS_ALLOWANCE = 100_000
 
 
 def _number(build):
@@ -69,21 +85,38 @@ class YamlIssue:
 
     message: str
     mark: Any
-    node: Node | None = None  # the mapping holding a duplicate key, to name its path later
-    key: str | None = None
+    node: Node | None = None  # the node the issue is about (for a duplicate key: its mapping)
+    key: str | None = None  # the duplicate key, below `node`
+
+    def path(self, doc: YamlFile) -> FieldPath:
+        """Where the issue is, from the file's root; () when it is about no particular value."""
+        if self.node is None:
+            return ()
+        base = doc.path_of(self.node)
+        return (*base, self.key) if self.key is not None else base
 
 
 class YamlFile:
     """One parsed file: its values (`data`), its node tree, and issues found while reading."""
 
-    def __init__(self, path: Path, display: str, text: str, root: Node | None):
+    def __init__(self, path: Path, display: str, text: str, root: Node | None, *, build: bool = True):
+        """`build=False` keeps only the node tree, to locate paths in a file read otherwise."""
         self.path = path
         self.display = display
         self.text = text
         self.root = root
         self.issues: list[YamlIssue] = []
         self._lines: list[str] | None = None
-        self.data: Any = None if root is None else self._build(root)
+        # Alias accounting, in values (items of lists and mappings). A collection node met a
+        # second time is an alias being expanded again: what is built inside such a repeat
+        # counts as `_added`, the rest as `_written`. Counted while building, per collection:
+        # a separate pass over the node tree cost a fifth of the load time of a large config.
+        self._written = 0
+        self._added = 0
+        self._repeating = 0
+        self._seen: set[int] = set()  # ids of the collections built so far
+        self._open: set[int] = set()  # ids of the collections being built: an alias cycle repeats one
+        self.data: Any = self._build(root, 0) if root is not None and build else None
 
     # -- positions ---------------------------------------------------------------------
 
@@ -154,7 +187,7 @@ class YamlFile:
 
     # -- values ------------------------------------------------------------------------
 
-    def _build(self, node: Node) -> Any:
+    def _build(self, node: Node, depth: int) -> Any:
         if isinstance(node, ScalarNode):
             if node.tag == _STR:
                 return node.value
@@ -162,15 +195,53 @@ class YamlFile:
             if construct is None:
                 self.issues.append(YamlIssue(f"unsupported YAML tag {node.tag}", node.start_mark))
                 return None
-            return construct(node)
-        if isinstance(node, SequenceNode):
-            return [self._build(item) for item in node.value]
-        if isinstance(node, MappingNode):
-            return self._build_mapping(node)
-        self.issues.append(YamlIssue("unsupported YAML node", node.start_mark))
-        return None
+            return self._number(node, construct) if node.tag in _NUMBERS else construct(node)
+        if not isinstance(node, (SequenceNode, MappingNode)):
+            self.issues.append(YamlIssue("unsupported YAML node", node.start_mark))
+            return None
+        if depth >= MAX_DEPTH:
+            raise _Refused(node, f"values are nested more than {MAX_DEPTH} levels deep; tkctl refuses deeper nesting")
+        key = id(node)
+        if key in self._open:
+            raise _Refused(node, "invalid YAML: an alias refers to a value that contains it, so the value never ends")
+        repeat = key in self._seen
+        if repeat or self._repeating:
+            self._added += len(node.value)
+            if self._added > max(ALIAS_ALLOWANCE, self._written):
+                raise _Refused(
+                    node,
+                    "YAML aliases (*name) expand this file to far more values than it holds; refusing to "
+                    "expand it further (an alias bomb?). Repeat fewer nested aliases",
+                )
+        else:
+            self._written += len(node.value)
+        if repeat:
+            self._repeating += 1
+        else:
+            self._seen.add(key)
+        self._open.add(key)
+        try:
+            if isinstance(node, SequenceNode):
+                return [self._build(item, depth + 1) for item in node.value]
+            return self._build_mapping(node, depth)
+        finally:
+            self._open.discard(key)
+            if repeat:
+                self._repeating -= 1
 
-    def _build_mapping(self, node: MappingNode) -> dict[str, Any]:
+    def _number(self, node: ScalarNode, construct: Any) -> Any:
+        try:
+            value = construct(node)
+        except ValueError:  # an integer of more digits than Python converts (4,300)
+            self.issues.append(YamlIssue(f"a number of {len(node.value):,} digits is far too large for Timekit", node.start_mark, node))
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.issues.append(
+                YamlIssue(f"{node.value} is not a finite number; JSON and Timekit take only finite numbers", node.start_mark, node)
+            )
+        return value
+
+    def _build_mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         first_marks: dict[str, Any] = {}
         merges: list[Node] = []
@@ -194,36 +265,48 @@ class YamlFile:
                 )
                 continue
             first_marks[key] = key_node.start_mark
-            out[key] = self._build(value_node)
+            out[key] = self._build(value_node, depth + 1)
         for merge in merges:  # `<<: *defaults` (or a list of them): explicit keys win
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]
             for source in sources:
                 if not isinstance(source, MappingNode):
                     self.issues.append(YamlIssue("a merge key (<<) needs a mapping or a list of mappings", source.start_mark))
                     continue
-                for key, value in self._build_mapping(source).items():
+                for key, value in self._build(source, depth).items():
                     out.setdefault(key, value)
         return out
 
 
-class YamlSyntaxError(Exception):
-    """The file is not YAML at all; carries the Location and message to report."""
+class _Refused(Exception):
+    """Reading stopped at `node`: the file is too big once expanded, or nests too deep."""
 
-    def __init__(self, location: Location, message: str):
+    def __init__(self, node: Node, message: str):
         super().__init__(message)
-        self.location = location
+        self.node = node
         self.message = message
 
 
-def read_yaml(path: Path, display: str | None = None) -> YamlFile:
-    """Parse `path`; raise YamlSyntaxError for text that is not one YAML document."""
+class YamlSyntaxError(Exception):
+    """The file cannot be used at all; carries the Location and message to report, and the
+    path of the value where reading stopped, when there is one."""
+
+    def __init__(self, location: Location, message: str, path: FieldPath = ()):
+        super().__init__(message)
+        self.location = location
+        self.message = message
+        self.path = path
+
+
+def read_yaml(path: Path, display: str | None = None, *, inside: Path | None = None, allow_outside: bool = False) -> YamlFile:
+    """Parse `path`; raise YamlSyntaxError for a file that cannot be read or is not one YAML document.
+
+    `inside` / `allow_outside`: see `safefile.read_text`.
+    """
     display = display or display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(Location(display), f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise YamlSyntaxError(Location(display), f"cannot be read: {exc.strerror or exc}") from None
+        text = read_text(path, limit=MAX_YAML_FILE_BYTES, inside=inside, allow_outside=allow_outside)
+    except FileRefused as exc:
+        raise YamlSyntaxError(Location(display), f"cannot be read: {exc.reason}") from None
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -242,5 +325,6 @@ def read_yaml(path: Path, display: str | None = None) -> YamlFile:
         raise YamlSyntaxError(Location(display), f"invalid YAML: {exc}") from None
     try:
         return YamlFile(path, display, text, root)
-    except RecursionError:
-        raise YamlSyntaxError(Location(display), "invalid YAML: an alias refers to itself (or nesting is too deep)") from None
+    except _Refused as exc:
+        where = YamlFile(path, display, text, root, build=False).path_of(exc.node)
+        raise YamlSyntaxError(location_of_mark(display, exc.node.start_mark), exc.message, where) from None

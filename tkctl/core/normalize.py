@@ -7,12 +7,15 @@ its name), echoes `null` for fields never set (§3), and treats some lists as se
 project members, constraint lists). Both the desired object and the live object pass through
 `canonical()` before they are compared, so none of that shows up as a change.
 
-Two decisions users can see (README, "The config"):
+Decisions users can see (README, "The config"):
 - E-mail addresses are compared without regard to case. Timekit keeps one resource per
   address whatever its case, and cannot change a resource's address at all, so a plan that
   "changed" `Jones@clinic.example` into `jones@clinic.example` could only fail.
 - A project's `resources` are a set, except in `roundrobin_prioritized` mode, where their
   order is the booking priority: there, reordering them is a change.
+- Durations in `availability` ("60 minutes" vs "1 hour", "1 week" vs "7 days") compare by
+  what they mean, as Timekit computes availability from the span, not the spelling;
+  core/durations.py owns which spellings are equal.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import re
 from typing import Any, Mapping
 
+from tkctl.core.durations import canonical_duration
 from tkctl.secrets import SECRET_FIELDS
 
 # The tkctl key of an object, written into `meta` in the create request itself so that an
@@ -55,6 +59,7 @@ PRIORITIZED_MODE = "roundrobin_prioritized"
 _DAYS = {d.lower(): d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 _HOUR_TYPES = ("day_and_time", "hours")
 _HHMM = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
+_DURATION_KEYS = ("length", "buffer", "from", "to")
 
 
 def is_empty(value: Any) -> bool:
@@ -92,6 +97,17 @@ def constraint(item: Any) -> Any:
     return {ctype: out}
 
 
+def _availability(value: Mapping[str, Any]) -> dict[str, Any]:
+    """Durations in their canonical spelling; timestamps, "now" and the rest unchanged."""
+    out = dict(value)
+    for key in _DURATION_KEYS:
+        text = out.get(key)
+        canonical_text = canonical_duration(text) if isinstance(text, str) else None
+        if canonical_text is not None:
+            out[key] = canonical_text
+    return out
+
+
 def _sort_key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -113,6 +129,8 @@ def field_value(name: str, value: Any, ordered: frozenset[str] = frozenset()) ->
         value = [constraint(c) for c in value]
     if name == "email" and isinstance(value, str):
         value = value.lower()
+    if name == "availability" and isinstance(value, Mapping):
+        value = _availability(value)
     if name in UNORDERED and name not in ordered and isinstance(value, list):
         value = sorted({_sort_key(v): v for v in value}.values(), key=_sort_key)
     return value

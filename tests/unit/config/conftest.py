@@ -9,8 +9,9 @@ from typing import Callable
 
 import pytest
 
-from tkctl.config import load_config
+from tkctl.config import check_config, load_config
 from tkctl.errors import ConfigError
+
 
 @pytest.fixture
 def make_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, str | bytes]], Path]:
@@ -42,3 +43,14 @@ def problems_of(make_config) -> Callable[[dict[str, str | bytes]], list[str]]:
         return [str(p) for p in caught.value.problems]
 
     return problems
+
+
+@pytest.fixture
+def findings_of(make_config) -> Callable[..., tuple[list[str], list[str]]]:
+    """(problems, warnings) as the lines check_config reports them for these files."""
+
+    def findings(files: dict[str, str | bytes], environ: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+        report = check_config(make_config(files), environ={} if environ is None else environ)
+        return [str(p) for p in report.problems], [str(w) for w in report.warnings]
+
+    return findings

@@ -81,10 +81,11 @@ def test_locations_point_at_keys_and_list_items(tmp_path):
     "content, message",
     [
         (b"a: [1\n", "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1, column 4)"),
-        (b"a: &x [*x]\n", "invalid YAML: an alias refers to itself (or nesting is too deep)"),
-        (b"\xfe\xfe", "is not UTF-8 text (invalid start byte at byte 0)"),
+        (b"a: &x [*x]\n", "invalid YAML: an alias refers to a value that contains it, so the value never ends"),
+        (b"a: &x {b: {<<: *x}}\n", "invalid YAML: an alias refers to a value that contains it, so the value never ends"),
+        (b"\xfe\xfe", "cannot be read: not UTF-8 text (invalid start byte at byte 0)"),
     ],
-    ids=["syntax", "recursive-alias", "encoding"],
+    ids=["syntax", "recursive-alias", "recursive-merge", "encoding"],
 )
 def test_unreadable_files(tmp_path, content, message):
     path = tmp_path / "f.yaml"

@@ -60,8 +60,9 @@ def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookin
         live,
         records(state),
         target={"api_url": target.api_url, "config_dir": workspace.display_dir, "emulator": target.emulator,
-                "app": app},
+                "app": app, "environment": workspace.environment},
         state_info={"lineage": state.lineage or None, "serial": state.serial},
+        ignore={kind: list(paths) for kind, paths in workspace.settings.ignore_fields.items()},
     )
     plan = restrict(plan, workspace.desired, list(targets or ()), list(excludes or ()))
     if warn_bookings:

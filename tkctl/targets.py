@@ -45,10 +45,17 @@ def emulator_dir(config_dir: Path) -> Path:
     return config_dir / EMULATOR_DIR
 
 
+def embedded_token(environment: str | None) -> str:
+    """Each environment gets its own app (its own account) in the embedded emulator."""
+    if not environment:
+        return EMBEDDED_TOKEN
+    return f"{EMBEDDED_TOKEN}_{environment}"
+
+
 @contextlib.contextmanager
 def open_target(settings: Settings, *, emulator: bool, environ: Mapping[str, str]) -> Iterator[Target]:
     if emulator:
-        with _embedded(settings.config_dir) as target:
+        with _embedded(settings.config_dir, embedded_token(settings.environment)) as target:
             yield target
         return
     token = environ.get(settings.token_env, "").strip()
@@ -62,7 +69,7 @@ def open_target(settings: Settings, *, emulator: bool, environ: Mapping[str, str
 
 
 @contextlib.contextmanager
-def _embedded(config_dir: Path) -> Iterator[Target]:
+def _embedded(config_dir: Path, token: str) -> Iterator[Target]:
     from tkctl.emulator.server import ServerThread, build_runtime
     from tkctl.emulator.settings import Settings as EmulatorSettings
 
@@ -74,11 +81,11 @@ def _embedded(config_dir: Path) -> Iterator[Target]:
                             "folder there; move the file away") from None
     except OSError as exc:
         raise SettingsError(f"cannot create {workdir}: {exc.strerror or exc}") from None
-    runtime = build_runtime([EMBEDDED_TOKEN], workdir / "emulator.db", EmulatorSettings(rate_limit=0))
+    runtime = build_runtime([token], workdir / "emulator.db", EmulatorSettings(rate_limit=0))
     server = ServerThread(runtime).start()
     try:
         base_url = server.root_url + "/v2"
-        with TimekitClient(base_url, EMBEDDED_TOKEN, rate_per_second=0) as client:
+        with TimekitClient(base_url, token, rate_per_second=0) as client:
             yield Target(client, base_url, True)
     finally:
         server.stop()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
-from tkctl.config import Settings, load_config
+from tkctl.config import Settings, load_config_with_warnings
 from tkctl.config.yamlfile import display_path
 from tkctl.core.model import DesiredState
 from tkctl.core.safety import Policy
+from tkctl.errors import Problem
 from tkctl.state.lock import StateLock
 from tkctl.state.store import State, StateStore, load_state, remove_leftover_temp_files
 from tkctl.targets import emulator_dir
@@ -27,10 +28,17 @@ from tkctl.targets import emulator_dir
 class Workspace:
     settings: Settings
     desired: DesiredState
+    warnings: list[Problem] = field(default_factory=list)
 
     def policy(self, *, allow_deletes: bool = False, allow_replace: bool = False, force: bool = False) -> Policy:
-        """The safety policy: the command's flags, on top of this folder's settings."""
-        return Policy(allow_deletes=allow_deletes, allow_replace=allow_replace, force=force)
+        """The safety policy: the command's flags, on top of this folder's (environment's) settings."""
+        s = self.settings
+        return Policy(allow_deletes=allow_deletes or s.allow_deletes, allow_replace=allow_replace, force=force,
+                      protect=s.protect, max_share=s.max_share, min_managed=s.min_managed)
+
+    @property
+    def environment(self) -> str | None:
+        return self.settings.environment
 
     @property
     def display_dir(self) -> str:
@@ -38,7 +46,8 @@ class Workspace:
 
     def state_path(self, emulator: bool) -> Path:
         if emulator:
-            return emulator_dir(self.settings.config_dir) / "emulator-state.json"
+            name = f"emulator-{self.environment}-state.json" if self.environment else "emulator-state.json"
+            return emulator_dir(self.settings.config_dir) / name
         return self.settings.state_path
 
     def read_state(self, emulator: bool) -> State:
@@ -53,6 +62,13 @@ class Workspace:
             yield StateStore(path, load_state(path))
 
 
-def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> Workspace:
-    settings, desired = load_config(config_dir, os.environ if environ is None else environ)
-    return Workspace(settings, desired)
+def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = None, env: str | None = None,
+                   *, warn: Callable[[str], None] | None = None) -> Workspace:
+    """Load and check the config folder for `env` (else TKCTL_ENV); `warn` receives the
+    config's warnings as one message (commands print it on stderr)."""
+    settings, desired, warnings = load_config_with_warnings(config_dir, os.environ if environ is None else environ, env)
+    if warn is not None and warnings:
+        n = len(warnings)
+        warn(f"warning: {n} warning{'s' if n != 1 else ''} in the config (tkctl validate shows them too):\n"
+             + "\n".join(f"  {w}" for w in warnings))
+    return Workspace(settings, desired, warnings)

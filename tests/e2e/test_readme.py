@@ -64,3 +64,24 @@ def test_reviewed_plans_in_ci_commands_work_as_written(tk, tmp_path):
     r = run(drift)
     assert r.returncode == 2
     assert "Edited in the admin UI" in (tmp_path / "drift.md").read_text()
+
+
+def test_environments_section_commands_work_as_written(tmp_path):
+    """The two commands under "Environments and variables", run from a copy of the repository's
+    examples folder, with the embedded emulator (no token needed for validate or --emulator)."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Environments and variables"):text.index("## The Timekit emulator")]
+    commands = [line.strip().split("#")[0].strip() for line in section.splitlines() if line.startswith("    tkctl ")]
+    assert len(commands) == 2
+    shutil.copytree(ROOT / "examples" / "clinic-environments", tmp_path / "examples" / "clinic-environments",
+                    ignore=shutil.ignore_patterns(".tkctl"))
+    env = {k: v for k, v in os.environ.items() if k not in ("TKCTL_ENV", "TIMEKIT_API_URL")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    validate = subprocess.run(["bash", "-c", commands[0]], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=120)
+    assert validate.returncode == 0, validate.stderr
+    assert "environment staging" in validate.stdout and "environment production" in validate.stdout
+    plan = subprocess.run(["bash", "-c", commands[1]], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert plan.returncode == 0, plan.stderr
+    assert "Plan: 7 to create, 0 to update, 0 to delete." in plan.stdout  # 3 resources, 2 calendars, 2 projects

@@ -119,3 +119,67 @@ def test_a_live_t_key_in_meta_survives_an_apply_that_changes_another_meta_key(tk
     assert tk("apply", cfg, "--auto-approve").code == 0
     meta = next(x for x in tk.api("/resources") if x["meta"]["tkctl_key"] == "dr-smith")["meta"]
     assert meta == {"room": "7", "tkctl_key": "dr-smith", "t_store_address": "Main St 1", "t_latitude": "55.67"}
+
+
+def test_lifecycle_protect_refuses_delete_whatever_the_flags_even_after_the_block_is_gone(tk, cfg):
+    edit(cfg, "projects", lambda s: s["consult"].update(lifecycle={"protect": True}))
+    r = tk("apply", cfg, "--auto-approve")
+    assert r.code == 0, r.text  # records the protection in the state
+    assert read_state(cfg)["objects"]["project.consult"]["lifecycle"] == {"protect": True}
+    edit(cfg, "projects", lambda s: s.pop("consult"))
+    before = snapshot(tk)
+    r = tk("apply", cfg, "--auto-approve", "--allow-deletes", "--force")
+    refused(r, "project.consult is protected and would be deleted: remove its protection (lifecycle protect, or "
+               "the environment's protect list) first, or keep it")
+    assert "- project.consult (delete, protected)" in r.out
+    assert snapshot(tk) == before
+
+
+def test_lifecycle_on_remove_forget_leaves_the_object_live(tk, cfg):
+    edit(cfg, "resources", lambda s: s["room-1"].update(lifecycle={"on_remove": "forget"}))
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    edit(cfg, "resources", lambda s: s.pop("room-1"))
+    r = tk("plan", cfg)
+    assert "x resource.room-1 (forget: stays in the account, no longer managed)" in r.out
+    assert r.out.rstrip().endswith("Plan: 0 to create, 0 to update, 0 to delete, 1 to forget.")
+    r = tk("apply", cfg, "--auto-approve")  # forgetting is not a delete: no flag needed
+    assert r.code == 0 and "1 forgotten" in r.out, r.text
+    assert "resource.room-1" not in read_state(cfg)["objects"]
+    assert any(x["meta"].get("tkctl_key") == "room-1" for x in tk.api("/resources"))
+
+
+def test_lifecycle_ignore_fields_keeps_the_live_value(tk, cfg):
+    edit(cfg, "projects", lambda s: s["consult"].update(lifecycle={"ignore_fields": ["ui.localization"]}))
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    (project,) = tk.api("/projects")
+    ui = {**project["ui"], "localization": {"submit_button": "Set in the admin UI"}}
+    tk.request("PUT", f"/projects/{project['id']}", json={"ui": ui})
+    assert tk("plan", cfg, "--detailed-exitcode").code == 0  # not shown
+    edit(cfg, "projects", lambda s: s["consult"]["ui"].update(display_name="New name"))
+    change = json.loads(tk("plan", cfg, "--format", "json").out)["changes"][0]
+    assert [f["path"] for f in change["fields"]] == ["ui.display_name"] and change["kept"] == ["ui.localization"]
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    (project,) = tk.api("/projects")
+    assert project["ui"]["localization"] == {"submit_button": "Set in the admin UI"}  # not sent over
+    assert project["ui"]["display_name"] == "New name"
+
+
+def test_a_bad_ignored_path_is_a_validate_error(tk, cfg):
+    edit(cfg, "projects", lambda s: s["consult"].update(lifecycle={"ignore_fields": ["uii.localization"]}))
+    r = tk("validate", cfg)
+    assert r.code == 1
+    assert ('project "consult": lifecycle.ignore_fields[0]: "uii.localization" does not start with a field of a '
+            'project; did you mean "ui"?') in r.err
+
+
+def test_kind_wide_ignore_fields_and_thresholds_from_tkctl_yaml(tk, cfg):
+    (cfg / "tkctl.yaml").write_text("state: state.json\nignore_fields: {resource: [tags]}\n"
+                                    "thresholds: {max_share: 0.5, min_managed: 2}\n")
+    jones = next(x for x in tk.api("/resources") if x["meta"]["tkctl_key"] == "dr-jones")
+    tk.request("PUT", f"/resources/{jones['id']}", json={"tags": ["edited-live"]})
+    assert tk("plan", cfg, "--detailed-exitcode").code == 0  # tags are left as they are live
+    edit(cfg, "resources", lambda s: [s[k].update(name=f"{s[k]['name']}!") for k in ("dr-jones", "dr-smith")])
+    r = tk("apply", cfg, "--auto-approve")  # 2 of 3 resources (67%) is over the 50% set here
+    refused(r, "Too many updates: 67% of 3 resources (2), over 50%; check the plan, then apply with --force")
+    assert tk("apply", cfg, "--auto-approve", "--force").code == 0
+    assert next(x for x in tk.api("/resources") if x["meta"]["tkctl_key"] == "dr-jones")["tags"] == ["edited-live"]

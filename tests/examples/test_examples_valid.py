@@ -12,6 +12,8 @@ from jsonschema import Draft202012Validator
 
 from tkctl.config import load_config, load_config_with_warnings
 from tkctl.config.loader import object_files
+from tkctl.config.settings import declared_environments, read_settings
+from tkctl.config.variables import substitute
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -37,13 +39,20 @@ KNOWN_WARNINGS = {
 }
 
 
+def environments_of(config_dir: Path) -> list[str | None]:
+    names, problems = declared_environments(config_dir)
+    assert problems == []
+    return names or [None]
+
+
 @pytest.mark.parametrize("config_dir", CONFIG_DIRS, ids=lambda p: p.name)
 def test_example_loads_without_problems(config_dir):
-    settings, desired, warnings = load_config_with_warnings(config_dir, environ={})
-    assert len(desired) > 0
-    assert settings.api_url == "https://api.timekit.io/v2"  # no api_url in the file: env / --emulator decide
-    assert [(w.obj, w.field) for w in warnings] == KNOWN_WARNINGS.get(config_dir.name, [])
-    assert all("allow_weekdays and allow_hours add up" in w.message for w in warnings)
+    for env in environments_of(config_dir):  # each environment of an example is checked
+        settings, desired, warnings = load_config_with_warnings(config_dir, environ={}, env=env)
+        assert len(desired) > 0
+        assert settings.api_url == "https://api.timekit.io/v2"  # no api_url in the file: env / --emulator decide
+        assert [(w.obj, w.field) for w in warnings] == KNOWN_WARNINGS.get(config_dir.name, [])
+        assert all("allow_weekdays and allow_hours add up" in w.message for w in warnings)
 
 
 def test_clinic_content():
@@ -105,8 +114,16 @@ def test_modeline_resolves_and_the_schema_accepts_the_file(path):
     Draft202012Validator.check_schema(schema)
     expected = "tkctl.schema.json" if path.name == "tkctl.yaml" else "config.schema.json"
     assert schema_path.name == expected
-    errors = list(Draft202012Validator(schema).iter_errors(yaml.safe_load(path.read_text())))
-    assert errors == []
+    data = yaml.safe_load(path.read_text())
+    # Variables are substituted before the schema applies (README, "Environments and
+    # variables"); check the file as each environment makes it.
+    config_dir = next(d for d in CONFIG_DIRS if d in path.parents or d == path.parent)
+    for env in environments_of(config_dir) if path.name != "tkctl.yaml" else [None]:
+        settings, _ = read_settings(config_dir, {}, env)
+        substituted, unknown = substitute(data, settings.variables)
+        assert unknown == []
+        errors = list(Draft202012Validator(schema).iter_errors(substituted))
+        assert errors == [], env
 
 
 def test_schemas_folder_is_the_package_schemas():

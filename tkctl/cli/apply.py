@@ -20,6 +20,7 @@ from tkctl.apply import Executor
 from tkctl.cli import options
 from tkctl.cli.judge import judge, refused
 from tkctl.cli.plan import problems_error
+from tkctl.config.settings import ENV_VAR
 from tkctl.core.planfile import staleness
 from tkctl.errors import PlanRefused
 from tkctl.planner import make_plan
@@ -39,25 +40,26 @@ from tkctl.workspace import open_workspace
 @options.targets
 @options.excludes
 @options.safety
+@options.env
 @options.emulator
 @options.color
 def command(target: str, auto_approve: bool, checksum: str | None, targets: tuple[str, ...],
-            excludes: tuple[str, ...], allow_deletes: bool, allow_replace: bool, force: bool, emulator: bool,
-            color: str) -> int:
+            excludes: tuple[str, ...], allow_deletes: bool, allow_replace: bool, force: bool, env: str | None,
+            emulator: bool, color: str) -> int:
     """Make the live account match DIR (default: .), or apply the saved plan PLANFILE."""
     flags = {"allow_deletes": allow_deletes, "allow_replace": allow_replace, "force": force}
     if Path(target).is_file():
-        if checksum or targets or excludes:
-            raise click.UsageError("--checksum, --target and --exclude are for a config folder; a saved plan "
-                                   "carries its own checksum and scope")
+        if checksum or targets or excludes or env:
+            raise click.UsageError("--checksum, --target, --exclude and --env are for a config folder; a saved plan "
+                                   "carries its own checksum, scope and environment")
         return _apply_saved(target, emulator, color, flags)
-    return _apply_dir(target, auto_approve, checksum, emulator, color, flags, list(targets), list(excludes))
+    return _apply_dir(target, auto_approve, checksum, emulator, color, flags, list(targets), list(excludes), env)
 
 
 def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str,
-               flags: dict[str, bool], targets: list[str], excludes: list[str]) -> int:
+               flags: dict[str, bool], targets: list[str], excludes: list[str], env: str | None) -> int:
     out = sys.stdout
-    workspace = open_workspace(config_dir)
+    workspace = open_workspace(config_dir, env=env, warn=options.warn)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
             workspace.locked(emulator, "apply") as store:
         plan = make_plan(workspace, target, store.state, targets=targets, excludes=excludes)
@@ -92,7 +94,9 @@ def _apply_saved(plan_file: str, emulator: bool, color: str, flags: dict[str, bo
     if not Path(config_dir).is_dir():
         raise PlanRefused(f"the plan was made from the config folder {config_dir}, which is not here: run "
                           "tkctl apply from the folder the plan was made in")
-    workspace = open_workspace(config_dir)
+    # The plan names its environment; TKCTL_ENV must not pick another one.
+    environ = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    workspace = open_workspace(config_dir, environ, env=planned_on.get("environment"))
     with open_target(workspace.settings, emulator=bool(planned_on.get("emulator")), environ=os.environ) as target, \
             workspace.locked(target.emulator, "apply") as store:
         current = make_plan(workspace, target, store.state, warn_bookings=False)

@@ -25,12 +25,13 @@ from tkctl.workspace import open_workspace
 @options.max_chars
 @options.targets
 @options.excludes
+@options.env
 @options.emulator
 @options.color
 def command(config_dir: str, fmt: str, max_chars: int, targets: tuple[str, ...], excludes: tuple[str, ...],
-            emulator: bool, color: str) -> int:
+            env: str | None, emulator: bool, color: str) -> int:
     """Report objects of CONFIG_DIR (default: .) changed in the account outside tkctl."""
-    workspace = open_workspace(config_dir)
+    workspace = open_workspace(config_dir, env=env)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
         plan = make_plan(workspace, target, workspace.read_state(emulator), warn_bookings=False,
                          targets=list(targets), excludes=list(excludes))

@@ -57,3 +57,12 @@ def safety(command):
     command = click.option("--allow-deletes", is_flag=True,
                            help="Allow the plan to delete objects removed from the config.")(command)
     return command
+env = click.option(
+    "--env", "env", metavar="NAME", default=None,
+    help="The environment of tkctl.yaml to use (default: TKCTL_ENV). Needed when environments are declared.",
+)
+
+
+def warn(message: str) -> None:
+    """Print the config's warnings on stderr, where they never mix with a plan on stdout."""
+    click.echo(message, err=True)

@@ -37,18 +37,19 @@ def problems_error(problems: list[str]) -> PlanRefused:
 @options.excludes
 @options.show_unmanaged
 @options.safety
+@options.env
 @options.emulator
 @options.color
 def command(config_dir: str, fmt: str, out: str | None, detailed_exitcode: bool, max_chars: int,
             targets: tuple[str, ...], excludes: tuple[str, ...], show_unmanaged: bool, allow_deletes: bool,
-            allow_replace: bool, force: bool, emulator: bool, color: str) -> int:
+            allow_replace: bool, force: bool, env: str | None, emulator: bool, color: str) -> int:
     """Compare CONFIG_DIR (default: .) with the live account and show the changes.
 
     Never takes the state lock: any number of plans may run at once. A saved plan records
     the state serial it read, so it goes stale if an apply lands first. What apply would
     refuse (deletes, replacements, protected objects, too many changes) is shown with the
     plan; the safety flags here only preview their effect."""
-    workspace = open_workspace(config_dir)
+    workspace = open_workspace(config_dir, env=env, warn=options.warn)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
         plan = make_plan(workspace, target, workspace.read_state(emulator), targets=list(targets),
                          excludes=list(excludes))

@@ -21,10 +21,11 @@ from tkctl.workspace import open_workspace
 
 @click.command(name="refresh")
 @options.config_dir
+@options.env
 @options.emulator
-def command(config_dir: str, emulator: bool) -> int:
+def command(config_dir: str, env: str | None, emulator: bool) -> int:
     """Record the live state of CONFIG_DIR's objects (default: .) in the state file."""
-    workspace = open_workspace(config_dir)
+    workspace = open_workspace(config_dir, env=env)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
             workspace.locked(emulator, "refresh") as store:
         live, app = read_account(target)

@@ -18,13 +18,14 @@ def command() -> None:
 @options.config_dir
 @click.option("--force", is_flag=True,
               help="Remove the lock even if its holder may still be running (another host's lock).")
+@options.env
 @options.emulator
-def unlock(config_dir: str, force: bool, emulator: bool) -> int:
+def unlock(config_dir: str, force: bool, env: str | None, emulator: bool) -> int:
     """Remove the state lock of CONFIG_DIR (default: .) and say whose it was.
 
     Without --force only a lock whose holder is surely gone is removed (a dead process on this
     host, or a lock file left empty by a killed tkctl)."""
-    workspace = open_workspace(config_dir)
+    workspace = open_workspace(config_dir, env=env)
     lock = StateLock(workspace.state_path(emulator), "unlock")
     holder, problem = lock.holder()
     if holder is None and problem is None:

@@ -8,10 +8,14 @@ read differently than the config suggests) are shown and fail it only with `--st
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import click
 
+from tkctl.cli import options
+from tkctl.config.settings import ENV_VAR, declared_environments
 from tkctl.config import ConfigReport, check_config
 from tkctl.config.yamlfile import display_path
 from tkctl.core.model import KINDS
@@ -57,6 +61,7 @@ def _ok(report: ConfigReport, strict: bool) -> bool:
 
 @click.command(name="validate")
 @click.argument("config_dir", default=".", metavar="[DIR]")
+@options.env
 @click.option("--strict", is_flag=True, help="Treat warnings as problems: exit 1 if there is any.")
 @click.option(
     "--format",
@@ -66,18 +71,51 @@ def _ok(report: ConfigReport, strict: bool) -> bool:
     show_default=True,
     help="json: one object {format_version, ok, config_dir, objects, problems, warnings} on stdout (docs/validate.md).",
 )
-def command(config_dir: str, strict: bool, output_format: str) -> int:
+def command(config_dir: str, env: str | None, strict: bool, output_format: str) -> int:
     """Check the config in DIR (default: the current directory): YAML syntax, schema,
     duplicate keys, references, time zones, constraints, durations, widget settings, unique
-    slugs and e-mails.
+    slugs and e-mails, variables.
 
     Reports every problem and warning at once and exits 1 if there is any problem (or, with
-    --strict, any warning); never contacts the API.
+    --strict, any warning); never contacts the API. With environments declared and none
+    chosen (--env or TKCTL_ENV), every environment is checked.
     """
-    report = check_config(config_dir)
+    env = env or os.environ.get(ENV_VAR) or None
+    names, _ = declared_environments(Path(os.path.abspath(config_dir))) if env is None else ([], [])
+    if names:
+        return _validate_each(config_dir, names, strict, output_format)
+    report = check_config(config_dir, env=env)
     if output_format == "json":
         click.echo(json.dumps(report_data(report, strict), indent=2, ensure_ascii=False))
         return EXIT_OK if _ok(report, strict) else EXIT_ERROR
+    return _show(report, strict)
+
+
+def _validate_each(config_dir: str, names: list[str], strict: bool, output_format: str) -> int:
+    reports = {name: check_config(config_dir, env=name) for name in names}
+    ok = all(_ok(r, strict) for r in reports.values())
+    if output_format == "json":
+        data = {"format_version": FORMAT_VERSION, "ok": ok, "config_dir": display_path(os.path.abspath(config_dir)),
+                "environments": {name: {k: v for k, v in report_data(r, strict).items()
+                                        if k not in ("format_version", "config_dir")} for name, r in reports.items()}}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK if ok else EXIT_ERROR
+    failed = []
+    for name, report in reports.items():
+        click.echo(f"Environment {name}:")
+        try:
+            if _show(report, strict) != EXIT_OK:
+                failed.append(name)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed.append(name)
+    if failed:
+        click.echo(f"error: environments with problems: {', '.join(failed)}", err=True)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _show(report: ConfigReport, strict: bool) -> int:
     if report.warnings:
         lines = [f"{_count(len(report.warnings), 'warning')} in the config:", *(f"  {w}" for w in report.warnings)]
         click.echo(redact("warning: " + "\n".join(lines)), err=True)
@@ -89,6 +127,8 @@ def command(config_dir: str, strict: bool, output_format: str) -> int:
     desired = report.desired
     assert desired is not None and report.settings is not None  # report.ok
     counts = ", ".join(_count(len(desired.of_kind(kind)), kind) for kind in KINDS)
+    if report.settings.environment:
+        counts += f", environment {report.settings.environment}"
     tail = f"; {_count(len(report.warnings), 'warning')} (above)" if report.warnings else ""
     click.echo(f"Config OK: {counts} ({display_path(report.settings.config_dir)}){tail}.")
     return EXIT_OK

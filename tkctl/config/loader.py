@@ -30,15 +30,19 @@ from tkctl.config.availability import availability_issues
 from tkctl.config.constraints import constraint_issues, constraint_warnings, timezone_issues
 from tkctl.config.fieldpath import FieldPath, describe, format_path
 from tkctl.config.references import Entry, reference_problems, uniqueness_problems
-from tkctl.config.schema import SchemaIssue, check_schema, describe_value, load_schema
+from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
-from tkctl.config.uifile import UiFileCache, read_ui_file
+from tkctl.config.uifile import UiFileCache, content_issues, read_ui_file
+from tkctl.config.variables import substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
 from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
 from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState
+from tkctl.core.normalize import MANAGED_FIELDS
 from tkctl.errors import ConfigError, Location, Problem
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# Keys of an object that are tkctl's own, never sent to Timekit.
+TKCTL_ONLY = ("lifecycle", "environments")
 RESERVED_META_KEY = "tkctl_key"
 # Fields that name other objects by key: kept in DesiredObject.refs, not in fields.
 _REF_FIELDS = {"resource": (), "calendar": ("resource",), "project": ("resources",)}
@@ -69,15 +73,17 @@ class LoadedConfig(NamedTuple):
     warnings: list[Problem]
 
 
-def check_config(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> ConfigReport:
-    """Read and check everything; problems and warnings sorted by file and line."""
+def check_config(config_dir: str | Path, environ: Mapping[str, str] | None = None, env: str | None = None) -> ConfigReport:
+    """Read and check everything; problems and warnings sorted by file and line.
+
+    `env` selects an environment of tkctl.yaml (else TKCTL_ENV in `environ`)."""
     # Loading allocates hundreds of thousands of small acyclic objects (YAML nodes, values);
     # the cyclic garbage collector rescanning them made up two thirds of the load time of a
     # large config. Nothing here creates cycles worth collecting before we are done.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        report = _check(config_dir, os.environ if environ is None else environ)
+        report = _check(config_dir, os.environ if environ is None else environ, env)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -86,24 +92,26 @@ def check_config(config_dir: str | Path, environ: Mapping[str, str] | None = Non
     return report
 
 
-def load_config_with_warnings(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> LoadedConfig:
+def load_config_with_warnings(config_dir: str | Path, environ: Mapping[str, str] | None = None,
+                              env: str | None = None) -> LoadedConfig:
     """Settings, desired state and warnings; raises ConfigError listing EVERY problem."""
-    report = check_config(config_dir, environ)
+    report = check_config(config_dir, environ, env)
     if report.problems or report.settings is None or report.desired is None:
         raise ConfigError(report.problems)
     return LoadedConfig(report.settings, report.desired, report.warnings)
 
 
-def load_config(config_dir: str | Path, environ: Mapping[str, str] | None = None) -> tuple[Settings, DesiredState]:
+def load_config(config_dir: str | Path, environ: Mapping[str, str] | None = None,
+                env: str | None = None) -> tuple[Settings, DesiredState]:
     """Reads and checks everything; raises ConfigError listing EVERY problem (sorted by file, line).
 
     Warnings are dropped here; use load_config_with_warnings or check_config to see them.
     """
-    settings, desired, _ = load_config_with_warnings(config_dir, environ)
+    settings, desired, _ = load_config_with_warnings(config_dir, environ, env)
     return settings, desired
 
 
-def _check(config_dir: str | Path, environ: Mapping[str, str]) -> ConfigReport:
+def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None) -> ConfigReport:
     root = Path(os.path.abspath(config_dir))
     report = ConfigReport(root)
     shown = display_path(root)
@@ -114,7 +122,7 @@ def _check(config_dir: str | Path, environ: Mapping[str, str]) -> ConfigReport:
         report.problems.append(Problem("is not a directory; give the config directory", Location(shown)))
         return report
 
-    settings, problems = read_settings(root, environ)
+    settings, problems = read_settings(root, environ, env)
     report.settings = settings
     report.problems = problems
     files = object_files(root)
@@ -192,6 +200,9 @@ class _FileReader:
     def __init__(self, root: Path, settings: Settings):
         self.root = root
         self.allow_outside = settings.allow_files_outside_config
+        self.variables = settings.variables
+        self.environment = settings.environment
+        self.environments = settings.environments
         self.ui_cache: UiFileCache = {}
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -220,6 +231,9 @@ class _FileReader:
                 Problem(f"must be a mapping of sections (resources, calendars, projects), not {describe_value(data)}", doc.location(()))
             )
             return []
+        data, unknown = substitute(data, self.variables)  # the schema checks the values as substituted
+        self.problems.extend(_problem(doc, path, message) for path, message in unknown)
+        refined.update(path for path, _ in unknown)
         schema_errors, schema_warnings = check_schema("config", data)
         out = []
         for key_node, section_node in doc.mapping_items(doc.root):
@@ -233,6 +247,8 @@ class _FileReader:
                 if not isinstance(value, dict) or not _valid_key(key):
                     continue  # the schema check already reported it
                 checked = _ObjectChecks(doc, kind, key, value, object_key_node, object_node)
+                if not self._in_environment(checked):
+                    continue
                 self._check_object(checked)
                 refined.update((key_node.value, key, *path) for path, _ in checked.errors)
                 self.problems.extend(checked.entry.problem(path, message) for path, message in checked.errors)
@@ -243,6 +259,20 @@ class _FileReader:
         self.problems.extend(_problem(doc, path, message) for path, message in schema_errors if path not in refined)
         self.warnings.extend(_problem(doc, path, message) for path, message in schema_warnings)
         return out
+
+    def _in_environment(self, o: _ObjectChecks) -> bool:
+        """Whether the object exists in the chosen environment (`environments:` on the object)."""
+        names = o.data.get("environments")
+        if not isinstance(names, list):
+            return True
+        for index, name in enumerate(names):
+            if isinstance(name, str) and name not in self.environments:
+                declared = ", ".join(self.environments) or "none (tkctl.yaml declares no environments)"
+                guess = did_you_mean(name, list(self.environments))
+                hint = f'; did you mean "{guess}"?' if guess else ""
+                self.problems.append(o.entry.problem(("environments", index),
+                                                     f'no environment "{name}" in tkctl.yaml (environments: {declared}){hint}'))
+        return self.environment is None or self.environment in names
 
     def _check_object(self, o: _ObjectChecks) -> None:
         data = o.data
@@ -255,6 +285,7 @@ class _FileReader:
             o.errors.append((("meta", RESERVED_META_KEY), "is reserved: tkctl writes it to recognise the objects it manages; remove it"))
         if o.kind == "calendar":
             o.errors += _colour_comment_issues(o.doc, data, o.field_locations)
+        o.errors += _ignore_field_issues(o.kind, data.get("lifecycle"))
         if o.kind != "project":
             return
         o.add(availability_issues(data.get("availability"), ("availability",)))
@@ -275,10 +306,15 @@ class _FileReader:
         if ui is None:
             o.errors.append((("ui_file",), read.message or "cannot be read"))
             return
+        errors, warnings = read.errors, read.warnings
+        if uses_variables(ui):  # check what the variables make of the file, not the file as written
+            ui, unknown = substitute(ui, self.variables)
+            errors, warnings = content_issues(ui)
+            errors = [*unknown, *errors]
         o.obj.fields["ui"] = ui
         o.field_locations["ui"] = o.field_locations.get("ui_file", o.entry.location)  # absent if merged in with <<
         # Findings inside the JSON file point into it, and name the field as `ui...`.
-        for target, issues in ((o.file_problems, read.errors), (o.file_warnings, read.warnings)):
+        for target, issues in ((o.file_problems, errors), (o.file_warnings, warnings)):
             target.extend(Problem(m, read.locate(p), obj=o.entry.name, field=format_path(("ui", *p))) for p, m in issues)
 
 
@@ -294,13 +330,14 @@ class _ObjectChecks:
 
         self.entry = Entry(kind, key, data, location, locate)
         self.field_locations = {k.value: location_of_mark(doc.display, k.start_mark) for k, _ in doc.mapping_items(node)}
-        fields = {k: v for k, v in data.items() if k not in _REF_FIELDS[kind]}
+        fields = {k: v for k, v in data.items() if k not in _REF_FIELDS[kind] and k not in TKCTL_ONLY}
         refs: dict[str, Any] = {}
         if kind == "calendar":
             refs["resource"] = data.get("resource")
         elif kind == "project" and "resources" in data:
             refs["resources"] = data["resources"]
-        self.obj = DesiredObject(kind, key, fields, refs, location, self.field_locations)
+        lifecycle = data.get("lifecycle") if isinstance(data.get("lifecycle"), dict) else {}
+        self.obj = DesiredObject(kind, key, fields, refs, location, self.field_locations, dict(lifecycle))
         self.errors: list[SchemaIssue] = []  # paths relative to the object
         self.warnings: list[SchemaIssue] = []
         self.file_problems: list[Problem] = []  # found in another file (a ui_file)
@@ -314,6 +351,21 @@ class _ObjectChecks:
 def _problem(doc: YamlFile, path: FieldPath, message: str) -> Problem:
     obj, field_ = describe(path)
     return Problem(message, doc.location(path), obj=obj, field=field_)
+
+
+def _ignore_field_issues(kind: str, lifecycle: Any) -> list[SchemaIssue]:
+    """Each ignored path must start at a field tkctl manages for this kind."""
+    paths = lifecycle.get("ignore_fields") if isinstance(lifecycle, dict) else None
+    if not isinstance(paths, list):
+        return []
+    fields = [f for f in MANAGED_FIELDS[kind] if f not in _REF_FIELDS[kind]]
+    out: list[SchemaIssue] = []
+    for index, path in enumerate(paths):
+        if isinstance(path, str) and path.split(".", 1)[0] not in fields:
+            guess = did_you_mean(path.split(".", 1)[0], fields)
+            hint = f'; did you mean "{guess}"?' if guess else f"; a {kind}'s fields are {', '.join(fields)}"
+            out.append((("lifecycle", "ignore_fields", index), f'"{path}" does not start with a field of a {kind}{hint}'))
+    return out
 
 
 def _colour_comment_issues(doc: YamlFile, data: dict[str, Any], field_locations: dict[str, Location]) -> list[SchemaIssue]:

@@ -100,13 +100,19 @@ def _read(target: Path, name: str, inside: Path, allow_outside: bool) -> UiFile:
         out.message = f'"{name}" nests values more than {MAX_DEPTH} levels deep; tkctl refuses deeper nesting'
         return out
     out.ui = ui
-    out.errors = [(p, f"holds {spelt}, not a finite number; JSON and Timekit take only finite numbers") for p, spelt in _non_finite(ui)]
-    bad = {p for p, _ in out.errors}
-    errors, warnings = check_schema("config", ui, "widget_ui")
-    more_errors, more_warnings = widget_issues(ui, ())
-    out.errors += [issue for issue in errors + more_errors if issue[0] not in bad]
-    out.warnings = warnings + more_warnings
+    out.errors, out.warnings = content_issues(ui)
     return out
+
+
+def content_issues(ui: dict[str, Any]) -> tuple[list[SchemaIssue], list[SchemaIssue]]:
+    """What a widget object breaks: non-finite numbers, the widget schema, the widget's own rules.
+    Run on the file as read, and again on what variables made of it."""
+    errors = [(p, f"holds {spelt}, not a finite number; JSON and Timekit take only finite numbers") for p, spelt in _non_finite(ui)]
+    bad = {p for p, _ in errors}
+    schema_errors, warnings = check_schema("config", ui, "widget_ui")
+    more_errors, more_warnings = widget_issues(ui, ())
+    errors += [issue for issue in schema_errors + more_errors if issue[0] not in bad]
+    return errors, warnings + more_warnings
 
 
 def _depth(value: Any) -> int:

@@ -56,7 +56,7 @@ CASES = [
         "unknown field without a close match lists the allowed ones",
         {"a.yaml": "calendars:\n  c1: {resource: dr-jones, name: n, description: d, zzz: 1}\n" + R},
         ['cfg/a.yaml, line 2, column 53: calendar "c1": zzz: unknown field; allowed fields are: '
-         "backgroundcolor, description, foregroundcolor, name, primary, resource"],
+         "backgroundcolor, description, environments, foregroundcolor, lifecycle, name, primary, resource"],
     ),
     (
         "unknown nested field",

@@ -77,7 +77,8 @@ def test_the_default_environment_is_os_environ(make_config, monkeypatch):
         ("requests_per_minute: -5\n", {}, ["cfg/tkctl.yaml, line 1, column 1: requests_per_minute: must be a whole "
                                             "number of requests per minute, at most 1,000,000 (0 turns pacing off) (got -5)"]),
         ("- a\n", {}, ["cfg/tkctl.yaml, line 1, column 1: must be a mapping of settings (api_url, token_env, state, "
-                       "requests_per_minute, allow_files_outside_config)"]),
+                       "requests_per_minute, allow_files_outside_config, allow_deletes, protect, thresholds, "
+                       "ignore_fields, variables, environments)"]),
         ("api_url: [\n", {}, ["cfg/tkctl.yaml, line 2, column 1: invalid YAML: did not find expected node content "
                               "(while parsing a flow node)"]),
         (None, {"TIMEKIT_API_URL": "localhost:8080"}, ["environment variable TIMEKIT_API_URL: must be an http:// or "

@@ -46,6 +46,7 @@ def _register() -> None:
 
     for module in (validate_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, state_cmd, emulator_cmd):
         cli.add_command(module.command)
+    cli.add_command(__import__("tkctl.cli.github", fromlist=["command"]).command)
 
 
 def _redact(text: str) -> str:

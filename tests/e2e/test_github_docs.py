@@ -134,3 +134,28 @@ def test_comment_is_in_tkctl_help(tk):
     assert r.code == 0 and "github" in r.out
     r = tk("github", "issue", "--help")
     assert r.code == 0 and "--close" in r.out
+
+
+def test_comment_and_issue_in_process(tk, github, monkeypatch, saved_plan, tmp_path):
+    github_env(monkeypatch, github)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_RUN_ID", "12")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"number": 2, "pull_request": {"number": 2}}))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    r = tk("github", "comment", "--plan", saved_plan, "--artifact", "plans", "--max-chars", "5000")
+    [posted] = github.comments_on(REPO, 2)
+    assert r.code == 0 and r.out == f"Created the plan comment on pull request #2: {posted['html_url']}\n"
+    assert len(posted["body"]) <= 5000 and "artifact `plans` of that run" in posted["body"]
+
+    report = tmp_path / "drift.md"
+    report.write_text("<!-- tkctl:drift dir=config env=default -->\n### tkctl drift\n\n**Drift: 1 object changed.**\n")
+    r = tk("github", "issue", "--markdown", report, "--label", "tkctl")
+    [issue] = github.issues_of(REPO)
+    assert r.code == 0 and r.out == f"Opened issue #{issue['number']}: {issue['html_url']}\n"
+    assert issue["body"].endswith("<sub>Posted by tkctl: [workflow run](https://github.com/octo-org/booking-config/"
+                                  "actions/runs/12).</sub>\n")
+    r = tk("github", "issue", "--markdown", report, "--close")
+    assert r.code == 0 and r.out == f"Closed issue #{issue['number']}: {issue['html_url']}\n"
+    r = tk("github", "issue", "--markdown", report, "--close")
+    assert r.code == 0 and r.out == "No open drift issue to close; nothing to do.\n"

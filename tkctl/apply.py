@@ -155,7 +155,7 @@ class Executor:
         while True:
             attempt += 1
             try:
-                answer = self._send(request, resend=False)
+                answer = self.client.post(self._path(request["path"]), self._body(request), resend=False)
             except ApiError as exc:
                 if not outcome_unknown(exc) or attempt >= self.client.max_attempts:
                     raise
@@ -211,14 +211,18 @@ class Executor:
 
     # -- requests -----------------------------------------------------------------------
 
-    def _send(self, request: Mapping[str, Any], *, resend: bool = True) -> Any:
+    def _send(self, request: Mapping[str, Any]) -> Any:
+        return self.client.request(request["method"], self._path(request["path"]),
+                                   params=request.get("params"), json=self._body(request))
+
+    def _body(self, request: Mapping[str, Any]) -> Any:
+        """The request's body with every address at its `refs` replaced by the id."""
         body = request.get("body")
         if request.get("refs"):
             body = copy.deepcopy(body)
             for pointer in request["refs"]:
                 _assign(body, pointer, self._id(resolve_pointer(body, pointer)))
-        return self.client.request(request["method"], self._path(request["path"]),
-                                   params=request.get("params"), json=body, resend=resend)
+        return body
 
     def _path(self, template: str) -> str:
         out, rest = "", template

@@ -3,6 +3,8 @@
 The HTTP side lists resources with `include=calendars,availability_constraints` and projects
 with `include=resources` (timekit-api.md §16.7) and hands the raw payloads to
 `LiveState.from_payloads`, which keeps what the diff needs and drops secrets (§3, §16.15).
+The client has checked the shapes this relies on (`tkctl/timekit/envelope.py`): every item
+and calendar is an object with a string id, project members are objects with ids or ids.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from tkctl.secrets import SECRET_FIELDS
+from tkctl.secrets import is_secret_field
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,15 @@ class LiveState:
     ) -> "LiveState":
         state = cls()
         for raw in resources:
-            fields = {k: v for k, v in raw.items() if k not in SECRET_FIELDS and k != "calendars"}
+            fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "calendars"}
             state.by_kind["resource"][raw["id"]] = LiveObject("resource", raw["id"], fields)
             for cal in raw.get("calendars") or []:
-                cfields = {k: v for k, v in cal.items() if k not in SECRET_FIELDS}
+                cfields = {k: v for k, v in cal.items() if not is_secret_field(k)}
                 cfields["resource_id"] = raw["id"]
                 cfields["primary"] = bool(cal.get("provider_primary"))
                 state.by_kind["calendar"][cal["id"]] = LiveObject("calendar", cal["id"], cfields)
         for raw in projects:
-            fields = {k: v for k, v in raw.items() if k not in SECRET_FIELDS and k != "resources"}
+            fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "resources"}
             members = raw.get("resources") or []
             fields["resource_ids"] = [m["id"] if isinstance(m, Mapping) else m for m in members]
             state.by_kind["project"][raw["id"]] = LiveObject("project", raw["id"], fields)

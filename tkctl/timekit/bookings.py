@@ -15,6 +15,7 @@ from typing import Iterable
 
 from tkctl.core.plan import Change
 from tkctl.timekit.client import TimekitClient
+from tkctl.timekit.envelope import check_booking
 
 ACTIVE_STATES = ("tentative", "confirmed")
 
@@ -30,7 +31,8 @@ def _parse(stamp: str | None) -> datetime | None:
 
 
 def future_bookings(client: TimekitClient, kind: str, id_: str, now: datetime) -> int:
-    items = client.list_all("/bookings", {"search": f"{kind}.id:{id_}", "include": "attributes"})
+    items = client.list_all("/bookings", {"search": f"{kind}.id:{id_}", "include": "attributes"},
+                            item_check=check_booking)
     count = 0
     for booking in items:
         start = _parse(((booking.get("attributes") or {}).get("event_info") or {}).get("start"))

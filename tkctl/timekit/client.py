@@ -6,6 +6,11 @@ failures before the request was sent are retried for every method; 500, 502 and 
 broken connections are retried for GET, PUT and DELETE only. A POST that may have reached
 the server is never retried blind (it could create a duplicate): the next plan finds the
 object by its tkctl tag instead.
+
+Every answer is bounded (time and size, `limits.py`) and checked against the documented
+envelope (`envelope.py`) before it is returned: what does not fit is an ApiError naming the
+request, never data. The messages quote the API but pass through `tkctl.secrets.redact`, and
+the URL credentials, if any, never leave the constructor.
 """
 
 from __future__ import annotations
@@ -14,13 +19,26 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import httpx
 
 from tkctl import __version__
 from tkctl.errors import ApiError, AuthError
-from tkctl.secrets import register
+from tkctl.secrets import display_url, redact, register, register_found, url_credentials
+from tkctl.timekit import deadline
+from tkctl.timekit.envelope import (
+    ItemCheck,
+    Page,
+    ShapeError,
+    api_message,
+    check_created,
+    check_envelope,
+    check_page,
+    decode,
+)
+from tkctl.timekit.limits import MAX_BYTES_ENV, TIMEOUT_ENV, HttpLimits
 from tkctl.timekit.ratelimit import TokenBucket
 
 PAGE_SIZE = 1000  # the API's maximum (§4)
@@ -31,8 +49,41 @@ IDEMPOTENT_RETRY_STATUSES = frozenset({500, 502, 504})
 # waited out: the run fails at once with the API's message instead of hanging.
 MAX_RETRY_AFTER = 60.0
 
+Check = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One complete HTTP answer, read within the limits."""
+
+    status: int
+    reason: str
+    headers: httpx.Headers
+    content: bytearray
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("Timekit-Request-Id")
+
+
+class _Abandoned(Exception):
+    """The answer broke a limit; carries the status if the headers had arrived."""
+
+    def __init__(self, message: str, status: int = 0, request_id: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.request_id = request_id
+
 
 class TimekitClient:
+    """Talks to one Timekit account.
+
+    The limits of each request default to: connect 10 s, read 30 s, total 60 s, body 64 MiB
+    (`tkctl.timekit.limits`; `TKCTL_HTTP_TIMEOUT` and `TKCTL_HTTP_MAX_BYTES` override them
+    when the arguments are not given). `base_url` is the URL without any `user:password@`,
+    which is dropped: tkctl authenticates with the app token alone.
+    """
+
     def __init__(
         self,
         base_url: str,
@@ -42,12 +93,21 @@ class TimekitClient:
         rate_per_second: float = 10.0,
         burst: int = 10,
         max_attempts: int = 6,
-        timeout: float = 30.0,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        total_timeout: float | None = None,
+        max_response_bytes: int | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep=time.sleep,
     ):
         register(token)
-        self.base_url = base_url.rstrip("/")
+        for secret in url_credentials(base_url):
+            register(secret)
+        self.base_url = display_url(base_url).rstrip("/")
+        self.limits = HttpLimits.resolve(
+            connect_timeout=connect_timeout, read_timeout=read_timeout,
+            total_timeout=total_timeout, max_response_bytes=max_response_bytes,
+        )
         self.max_attempts = max_attempts
         self._sleep = sleep
         self._bucket = TokenBucket(rate_per_second, burst)
@@ -55,14 +115,18 @@ class TimekitClient:
         self.max_in_flight = max_in_flight
         self.requests_made = 0
         self._count_lock = threading.Lock()
+        limits = self.limits
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=httpx.BasicAuth("", token),  # empty username: app-token auth (§2)
-            timeout=timeout,
+            timeout=httpx.Timeout(connect=limits.connect_timeout, read=limits.read_timeout,
+                                  write=limits.read_timeout, pool=limits.total_timeout),
             headers={"User-Agent": f"tkctl/{__version__}", "Accept": "application/json"},
             limits=httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight),
             transport=transport,
         )
+        # True when the total limit also covers connecting and waiting for the headers.
+        self.deadline_everywhere = deadline.install(self._http)
 
     def close(self) -> None:
         self._http.close()
@@ -77,11 +141,23 @@ class TimekitClient:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
                 resend: bool = True) -> Any:
-        """Send one request; return the decoded body (None for 204), or raise ApiError.
+        """Send one request; return the decoded body, or raise ApiError.
 
-        `resend=False` sends it again only when it surely never reached the server (the
-        connection could not be opened): a create whose answer was lost, even a 429 or 503
-        that a proxy may have sent after passing it on, is the caller's to look for first."""
+        The answer must be `{"data": object or list}`; only a PUT or DELETE may answer with
+        no body, and then None is returned. `resend=False` sends it again only when it surely
+        never reached the server (the connection could not be opened): a create whose answer
+        was lost, even a 429 or 503 that a proxy may have sent after passing it on, is the
+        caller's to look for first.
+        """
+        return self._call(method, path, params, json, check_envelope, resend)
+
+    def _call(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any, check: Check,
+              resend: bool = True) -> Any:
+        answer = self._send(method, path, params, json, resend)
+        return self._decode(method, path, answer, check)
+
+    def _send(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
+              resend: bool = True) -> _Answer:
         attempt = 0
         while True:
             attempt += 1
@@ -90,31 +166,68 @@ class TimekitClient:
                 with self._slots:
                     with self._count_lock:
                         self.requests_made += 1
-                    response = self._http.request(method, path, params=params, json=json)
+                    answer = self._exchange(method, path, params, json)
+            except _Abandoned as exc:
+                # Over a limit: retrying would only multiply the wait or the download.
+                raise self._error(str(exc), exc.status, method, path, exc.request_id) from None
             except httpx.ConnectError as exc:
                 # Nothing reached the server: safe to retry whatever the method.
                 if attempt < self.max_attempts:
                     self._backoff(attempt, None)
                     continue
-                raise ApiError(f"cannot connect to {self.base_url}: {exc}", method=method, path=path) from None
+                raise self._error(f"cannot connect to {self.base_url}: {exc}", 0, method, path) from None
             except httpx.TransportError as exc:
                 if method != "POST" and attempt < self.max_attempts:
                     self._backoff(attempt, None)
                     continue
-                raise ApiError(
-                    f"{type(exc).__name__} talking to {self.base_url}: {exc or 'no answer'}", method=method, path=path
-                ) from None
-            if response.status_code in RETRY_STATUSES and resend and attempt < self.max_attempts:
-                wait = _seconds(response.headers.get("Retry-After"))
+                raise self._error(f"{type(exc).__name__} talking to {self.base_url}: {exc or 'no answer'}",
+                                  0, method, path) from None
+            if answer.status in RETRY_STATUSES and resend and attempt < self.max_attempts:
+                wait = _seconds(answer.headers.get("Retry-After"))
                 if wait is None or wait <= MAX_RETRY_AFTER:
                     # Rate limited: the server refused before acting, so even a POST is safe to resend.
                     self._backoff(attempt, wait)
                     continue
-            if (response.status_code in IDEMPOTENT_RETRY_STATUSES and method != "POST"
+            if (answer.status in IDEMPOTENT_RETRY_STATUSES and method != "POST"
                     and attempt < self.max_attempts):
                 self._backoff(attempt, None)
                 continue
-            return self._decode(method, path, response)
+            return answer
+
+    def _exchange(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any) -> _Answer:
+        """One HTTP exchange, read as a stream so the time and size limits hold mid-body."""
+        limits = self.limits
+        status, request_id = 0, None
+        try:
+            with deadline.deadline(limits.total_timeout):
+                with self._http.stream(method, path, params=params, json=json) as response:
+                    status, request_id = response.status_code, response.headers.get("Timekit-Request-Id")
+                    declared = response.headers.get("Content-Length", "")
+                    if declared.isdigit() and int(declared) > limits.max_response_bytes:
+                        too_large = self._too_large(f"announces {int(declared):,} bytes, more than")
+                        raise _Abandoned(too_large, status, request_id)
+                    content = bytearray()
+                    for chunk in response.iter_bytes():
+                        content += chunk
+                        if len(content) > limits.max_response_bytes:
+                            raise _Abandoned(self._too_large("is larger than"), status, request_id)
+                        deadline.check()
+                    return _Answer(status, response.reason_phrase, response.headers, content)
+        except httpx.DecodingError as exc:
+            # Content-Encoding that does not decode: the answer is unreadable, as if not JSON.
+            raise _Abandoned(f"malformed answer: the body cannot be decoded ({exc})", status, request_id) from None
+        except deadline.DeadlineExceeded:
+            got = "the answer was still incomplete" if status else "no answer had arrived"
+            raise _Abandoned(
+                f"{got} after {limits.total_timeout:g} s, the time limit for one request "
+                f"(set by {TIMEOUT_ENV}); the API or the network is too slow, try again later",
+                status, request_id,
+            ) from None
+
+    def _too_large(self, what: str) -> str:
+        limit = self.limits.max_response_bytes
+        return (f"the answer {what} {limit:,} bytes, the size limit for one answer "
+                f"(set by {MAX_BYTES_ENV}); refusing to read it")
 
     def backoff(self, attempt: int, delay: float | None) -> None:
         """Wait before attempt `attempt + 1`: `delay` seconds if the server said, else
@@ -126,34 +239,50 @@ class TimekitClient:
             delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
         self._sleep(delay)
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
-        request_id = response.headers.get("Timekit-Request-Id")
-        body: Any = None
-        if response.content:
+    def _decode(self, method: str, path: str, answer: _Answer, check: Check) -> Any:
+        if 200 <= answer.status < 300:
+            # Updates and deletes answer 204 (§3); a read or a create without a body is broken.
+            if not answer.content.strip() and method in ("PUT", "DELETE"):
+                return None
             try:
-                body = response.json()
-            except ValueError:
+                body = decode(answer.content, answer.headers.get("Content-Type"))
+                register_found(body)
+                return check(body)
+            except ShapeError as exc:
+                raise self._error(f"malformed answer: {exc}", answer.status, method, path, answer.request_id) from None
+        body = None
+        if answer.content.strip():
+            try:
+                body = decode(answer.content, None)
+            except ShapeError:
                 body = None
-        if response.is_success:
-            return body
-        message = _error_message(body) or response.reason_phrase or "no message"
-        if response.status_code in RETRY_STATUSES:
-            wait = _seconds(response.headers.get("Retry-After"))
+            register_found(body)
+        message = api_message(body) or answer.reason or "no message"
+        if answer.status in RETRY_STATUSES:
+            wait = _seconds(answer.headers.get("Retry-After"))
             if wait is not None and wait > MAX_RETRY_AFTER:
                 message += f" (rate limit exhausted: Timekit asks to wait {wait:.0f} s)"
             else:
                 message += f" (still rate limited after {self.max_attempts} attempts)"
-        cls = AuthError if response.status_code == 401 else ApiError
-        if response.status_code == 401:
+        if answer.status == 401:
             message += "; check the app token in the environment"
-        raise cls(message, status=response.status_code, method=method, path=path, request_id=request_id,
-                  retry_after=_seconds(response.headers.get("Retry-After")))
+        raise self._error(message, answer.status, method, path, answer.request_id,
+                          _seconds(answer.headers.get("Retry-After")))
+
+    @staticmethod
+    def _error(message: str, status: int, method: str, path: str, request_id: str | None = None,
+               retry_after: float | None = None) -> ApiError:
+        """The one way this client builds an error: the API's words, secrets masked."""
+        cls = AuthError if status == 401 else ApiError
+        return cls(redact(message), status=status, method=method, path=redact(path), request_id=request_id,
+                   retry_after=retry_after)
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params or None)
 
-    def post(self, path: str, body: Any) -> Any:
-        return self.request("POST", path, json=body)
+    def post(self, path: str, body: Any, *, resend: bool = True) -> Any:
+        """Create an object; the answer must carry it, with its id (§3). `resend` as for request."""
+        return self._call("POST", path, None, body, check_created, resend)
 
     def put(self, path: str, body: Any) -> Any:
         return self.request("PUT", path, json=body)
@@ -163,27 +292,49 @@ class TimekitClient:
 
     # -- lists ---------------------------------------------------------------------------
 
-    def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict]:
+    def list_all(self, path: str, params: Mapping[str, Any] | None = None, *,
+                 item_check: ItemCheck | None = None) -> list[dict]:
         """Every item of a list endpoint, in the fewest requests: pages of 1000, and once the
-        first page names the last one, the rest fetched concurrently.
+        first page says how many there are, the rest fetched concurrently.
 
-        Pages are requested on our own base URL, never on the `next_page_url` the server
-        names, so the token cannot be sent to another host (§4).
+        Each item is an object with a string id, and passes `item_check` (which raises
+        ShapeError) if given. The number of pages comes from page 1's `total` and `per_page`;
+        a `last_page` that disagrees is refused rather than followed. Pages are requested on
+        our own base URL, never on the `next_page_url` the server names, so the token cannot
+        be sent to another host (§4).
         """
         params = {**(params or {}), "limit": PAGE_SIZE}
-        first = self.request("GET", path, params={**params, "page": 1}) or {}
-        items = list(first.get("data") or [])
-        last = int(first.get("last_page") or 1)
+
+        def fetch(page: int) -> Page:
+            answer = self._send("GET", path, {**params, "page": page}, None)
+            return self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
+
+        first = fetch(1)
+        items = list(first.items)
+        last = first.last_page  # already checked against total and per_page by _page
         if last > 1:
             pages = range(2, last + 1)
             with ThreadPoolExecutor(max_workers=min(self.max_in_flight, len(pages))) as pool:
-                for page in pool.map(lambda p: self.request("GET", path, params={**params, "page": p}), pages):
-                    items.extend((page or {}).get("data") or [])
+                for page in pool.map(fetch, pages):
+                    items.extend(page.items)
         # Offset pagination can repeat an item when objects are created meanwhile.
         seen: dict[str, dict] = {}
         for item in items:
-            seen.setdefault(item.get("id"), item)
+            seen.setdefault(item["id"], item)
         return list(seen.values())
+
+    @staticmethod
+    def _page(body: Any, page: int, item_check: ItemCheck | None) -> Page:
+        try:
+            checked = check_page(body, page, item_check)
+        except ShapeError as exc:
+            raise ShapeError(f"page {page}: {exc}" if page > 1 else str(exc)) from None
+        if page == 1:
+            try:
+                checked.page_count(PAGE_SIZE)
+            except ShapeError as exc:
+                raise ShapeError(f"{exc}; refusing to follow it") from None
+        return checked
 
 
 def _seconds(header: str | None) -> float | None:
@@ -191,20 +342,3 @@ def _seconds(header: str | None) -> float | None:
         return float(header) if header else None
     except ValueError:
         return None
-
-
-def _error_message(body: Any) -> str:
-    """Both error shapes of timekit-api.md §6: `errors` per field, or one `error`."""
-    if not isinstance(body, Mapping):
-        return ""
-    errors = body.get("errors")
-    if isinstance(errors, Mapping) and errors:
-        parts = []
-        for field, messages in errors.items():
-            if isinstance(messages, list):
-                messages = " ".join(str(m) for m in messages)
-            parts.append(f"{field}: {messages}")
-        return "; ".join(parts)
-    if body.get("error"):
-        return str(body["error"])
-    return ""

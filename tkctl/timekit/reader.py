@@ -11,13 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tkctl.core.live import LiveState
 from tkctl.timekit.client import TimekitClient
+from tkctl.timekit.envelope import check_project, check_resource
 
 RESOURCE_LIST = ("/resources", {"include": "calendars,availability_constraints"})
 PROJECT_LIST = ("/projects", {"include": "resources"})
 
 
 def read_live(client: TimekitClient) -> LiveState:
+    """Both listings, each item checked for the nested shapes `LiveState` relies on."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        resources = pool.submit(client.list_all, *RESOURCE_LIST)
-        projects = pool.submit(client.list_all, *PROJECT_LIST)
+        resources = pool.submit(client.list_all, *RESOURCE_LIST, item_check=check_resource)
+        projects = pool.submit(client.list_all, *PROJECT_LIST, item_check=check_project)
         return LiveState.from_payloads(resources.result(), projects.result())

@@ -119,7 +119,8 @@ def test_list_all_reads_every_page_of_1000_once_and_dedupes():
     def handler(request):
         page = int(request.url.params["page"])
         seen.append((request.url.params["limit"], page, request.url.params.get("include")))
-        return httpx.Response(200, json={"data": pages[page], "last_page": 3, "per_page": "1000"})
+        return httpx.Response(200, json={"data": pages[page], "total": 2001, "per_page": "1000",
+                                         "current_page": page, "last_page": 3})
 
     c, _ = client_with(handler)
     items = c.list_all("/resources", {"include": "calendars"})

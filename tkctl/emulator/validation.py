@@ -16,10 +16,15 @@ from tkctl.emulator.errors import ValidationFailed
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-@lru_cache(maxsize=1024)
 def is_timezone(name: object) -> bool:
+    """Any JSON value may arrive here; only strings reach the cache (a dict is unhashable)."""
+    return isinstance(name, str) and _known_zone(name)
+
+
+@lru_cache(maxsize=1024)
+def _known_zone(name: str) -> bool:
     # assumed: timekit-api.md §1 (E accepts every name zoneinfo knows, including UTC)
-    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name:
+    if not name or name.startswith("/") or ".." in name:
         return False
     try:
         zoneinfo.ZoneInfo(name)

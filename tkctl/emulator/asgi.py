@@ -87,9 +87,11 @@ class Pipeline:
         template = matched[0].template if matched else None
         headers: dict[str, str] = {}
         test_mode = False
+        # Taken before the first await, in step with the in-flight count and `generation`: a
+        # reset can then never slip in between and leave a counted request without its fault.
+        fault = runtime.faults.take(method, path)
         try:
-            raw_body = await request.body()  # read first: watching for a disconnect consumes messages
-            fault = runtime.faults.take(method, path)
+            raw_body = await request.body()  # read before holding: watching for a disconnect consumes messages
             if fault is not None and not fault.after_handling:
                 if fault.delay_ms and not await self._hold(request, fault, generation):
                     raise failure_for_status(503)  # nobody is listening; never act on it

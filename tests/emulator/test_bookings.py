@@ -277,3 +277,15 @@ def test_reschedule_validation(api, make_resource, body, errors):
     response = api.post(f"/bookings/{made['id']}/reschedule", json=body)
     assert (response.status_code, response.json()) == (422, {"errors": errors})
     assert api.put(f"/bookings/{made['id']}/reschedule").headers["allow"] == "POST, OPTIONS"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    # Found by the schema fuzzer: amounts past timedelta's or datetime's range answered 500.
+    ("length", "99999999999 hours", 'The length must be a duration such as "30 minutes".'),
+    ("buffer", "99999999999 weeks", 'The buffer must be a duration such as "30 minutes".'),
+    ("to", "999999 weeks", "999999 weeks in not a valid timestamp or relative time"),
+])
+def test_availability_durations_out_of_range_are_a_422(api, make_resource, field, value, message):
+    body = {"resources": [make_resource()["id"]], "from": "2026-11-30T00:00:00Z", field: value}
+    response = api.post("/availability", json=body)
+    assert (response.status_code, response.json()["errors"][field]) == (422, [message])

@@ -68,7 +68,10 @@ def parse_duration(text: str) -> timedelta:
         unit = unit[:-1] if unit.endswith("s") and unit[:-1] in _UNITS else unit
         if unit not in _UNITS:
             raise ValueError(f"{text!r} has an unknown unit {match.group(2)!r}")
-        total += int(amount) * _UNITS[unit]
+        try:
+            total += int(amount) * _UNITS[unit]
+        except OverflowError:  # "99999999999 hours" is past timedelta's range: still bad input
+            raise ValueError(f"{text!r} is too long a duration") from None
         position = match.end()
     return total
 
@@ -93,7 +96,7 @@ def parse_bound(value: str, now: datetime) -> datetime:
             pass
     try:
         return (now + parse_duration(text)).astimezone(timezone.utc)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: past the year 9999
         raise ValueError(f"{value!r} is not a valid timestamp or relative time") from None
 
 

@@ -72,6 +72,12 @@ def test_error_statuses_and_bodies(emulator, api, method, path, body, status, ex
         assert response.headers["allow"].endswith(", OPTIONS")
 
 
+def test_an_encoded_slash_does_not_reach_another_route(api, emulator):
+    # Decoded first, "x%2Fresources" read as /projects/x/resources, which has no DELETE: a 405.
+    response = httpx.delete(emulator.base_url + "/projects/x%2Fresources", auth=("", emulator.token))
+    assert (response.status_code, response.json()["model"]) == (404, "Project")
+
+
 @pytest.mark.parametrize("path,allow", [
     ("/v2/resources", "GET, POST, OPTIONS"),
     ("/v2/availability", "POST, OPTIONS"),
@@ -93,8 +99,11 @@ def test_a_405_names_the_allowed_methods(api, emulator, path, allow):
     ("/v2/%0A", {"error": "Not found"}),
     ("/v1/%0A", {"error": "Not found"}),
     ("/%0D%0A", {"error": "Not found"}),
+    # An encoded slash stays inside its segment: an id, not two path segments.
+    ("/v2/projects/x%2Fresources", {"error": "Resource does not exist", "model": "Project"}),
+    ("/v2/bookings/groups%2Fx", {"error": "Resource does not exist", "model": "Booking"}),
 ])
-def test_control_characters_in_paths_get_the_json_404(emulator, api, path, expected):
+def test_odd_paths_get_the_json_404(emulator, api, path, expected):
     response = httpx.get(emulator.root_url + path, auth=("", emulator.token))
     assert (response.status_code, response.json()) == (404, expected)
     assert response.headers["content-type"] == "application/json"

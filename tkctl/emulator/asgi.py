@@ -23,7 +23,7 @@ from tkctl.emulator.errors import (
     method_not_allowed, route_not_found,
 )
 from tkctl.emulator.runtime import Runtime
-from tkctl.emulator.urls import ROUTER
+from tkctl.emulator.urls import ROUTER, route_path
 
 log = logging.getLogger("tkctl.emulator")
 MAX_BODY_CHARS = 64_000  # §1
@@ -84,7 +84,7 @@ class Pipeline:
         # The scope's path, not request.url.path: building the URL drops \r, \n and \t, which
         # turned /v2/resources/%0D into /v2/resources/ (the list).
         method, path = request.method, request.scope["path"]
-        matched = ROUTER.match(path)
+        matched = ROUTER.match(route_path(request.scope))
         template = matched[0].template if matched else None
         headers: dict[str, str] = dict(cors.HEADERS)
         test_mode = False

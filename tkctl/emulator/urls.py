@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import quote, unquote
 
 from tkctl.emulator.handlers import app, availability, bookings, calendars, projects, resources
 
@@ -71,19 +72,27 @@ class Router:
     def __init__(self, routes: list[Route]):
         self._compiled = [(route.compile(), route) for route in routes]
 
-    def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
-        """The route for a path (one trailing slash ignored, §1), with its parameters.
+    def match(self, raw_path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route for a path as sent, still percent-encoded (one trailing slash ignored, §1),
+        with its decoded parameters.
 
-        `fullmatch`, not `$`: a `$` also matches before a final newline, so `/v2/resources%0A`
-        would have read as the list."""
+        Matching the encoded path keeps an id holding `%2F` one segment (decoded first, it
+        would have split into two and reached another route); `fullmatch`, not `$`, because
+        `$` also matches before a final newline."""
         # assumed: timekit-api.md §1 (one trailing / is ignored)
-        if path.endswith("/") and len(path) > 1:
-            path = path[:-1]
+        if raw_path.endswith("/") and len(raw_path) > 1:
+            raw_path = raw_path[:-1]
         for pattern, route in self._compiled:
-            found = pattern.fullmatch(path)
+            found = pattern.fullmatch(raw_path)
             if found:
-                return route, found.groupdict()
+                return route, {name: unquote(value) for name, value in found.groupdict().items()}
         return None
 
 
 ROUTER = Router(ROUTES)
+
+
+def route_path(scope: dict) -> str:
+    """The request path as the client sent it (percent-encoded), which is what routes match."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if raw else quote(scope["path"])

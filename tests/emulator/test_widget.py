@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from tests.fixtures import REALDATA
 from tkctl.emulator.store import widget_key_for
 from tkctl.emulator.testing import running_emulator
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 INCLUDE = {"include": "attributes,event,user"}  # booking.js's create_booking_response_include
 # 2026-12-07 is a Monday; the resource is open 9-11 UTC, so 1-hour slots start 9:00 ... 10:00.
@@ -239,3 +242,16 @@ def test_every_v2_answer_allows_any_origin_and_exposes_test_mode():
             assert answer.headers["access-control-expose-headers"] == "Timekit-TestMode"
         assert answers[0].headers["timekit-testmode"] == "true"
         assert answers[5].headers["allow"] == "GET, POST, OPTIONS"
+
+
+def test_the_documented_widget_configuration_reaches_the_emulator(emulator, clinic):
+    block = re.search(r"window\.timekitBookingConfig = \{(.*?)\};", DOCS.read_text(), re.S).group(1)
+    config = dict(re.findall(r'(\w+): "([^"]*)"', block))
+    assert set(config) == {"api_base_url", "app_key", "project_id"}
+    assert config["app_key"].startswith("live_widget_key_")
+    # The user's own values in place of the placeholders; timekit-sdk then requests
+    # apiBaseUrl + "v2" + path with Basic ":" + app_key.
+    api_base_url = config["api_base_url"].replace("http://127.0.0.1:8080", emulator.root_url)
+    url = api_base_url + "v2" + "/projects/embed/" + clinic["project"]["id"]
+    response = httpx.get(url, headers={"Authorization": _basic(emulator.widget_key), "Timekit-Context": "widget"})
+    assert response.status_code == 200 and response.json()["data"]["app_key"] == emulator.widget_key

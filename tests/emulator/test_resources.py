@@ -64,6 +64,7 @@ def test_get_update_delete_and_includes(api):
     ({"name": "A", "timezone": {}}, {"timezone": ["The timezone must be a valid zone."]}),
     ({"name": "A", "timezone": ["UTC"]}, {"timezone": ["The timezone must be a valid zone."]}),
     ({"name": "A", "timezone": "UTC", "email": "nope"}, {"email": ["The email must be a valid email address."]}),
+    ({"name": "A", "timezone": "UTC", "email": "doc@example.com\n"}, {"email": ["The email must be a valid email address."]}),
     ({"name": "A", "timezone": "UTC", "tags": "x"}, {"tags": ["The tags must be an array."]}),
     ({"name": "A", "timezone": "UTC", "tags": ["ok", 3]}, {"tags.1": ["The tags.1 must be a string."]}),
     ({"name": "A", "timezone": "UTC", "meta": []}, {"meta": ["The meta must be an object."]}),

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from tkctl.emulator.errors import ValidationFailed
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch: `$` would let a final newline through
 
 
 def is_timezone(name: object) -> bool:
@@ -125,7 +125,7 @@ class Checker:
         value = self.body.get(field)
         if value is None:
             return True
-        if not isinstance(value, str) or not _EMAIL.match(value):
+        if not isinstance(value, str) or not _EMAIL.fullmatch(value):
             self.add(field, f"The {field} must be a valid email address.")
             return False
         return True

@@ -194,10 +194,17 @@ def test_bad_fault_and_clock_settings_are_refused(emulator):
     ("/seed", "POST", {"projects": [{"name": "P", "resources": ["unknown"]}]}, 422),
     ("/reset", "GET", None, 405),
     ("/nothing", "GET", None, 404),
+    ("/re%0Aset", "POST", None, 404),
 ])
 def test_control_api_rejects_bad_input(emulator, path, method, body, status):
     response = httpx.request(method, emulator.control_url + path, json=body)
     assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_control_api_405_names_the_allowed_methods(emulator):
+    response = httpx.request("PATCH", emulator.control_url + "/counters")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, DELETE")
 
 
 def test_reset_restores_start_config_and_empties_the_account(api, emulator):

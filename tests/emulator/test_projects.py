@@ -125,3 +125,67 @@ def test_embed_and_hosted_views_accept_the_widget_key(api, emulator, make_projec
     assert widget.get(f"/projects/hosted/{real['slug']}").json()["data"] == embed
     assert widget.get(f"/projects/embed/{project['id']}").status_code == 200
     assert widget.get("/projects").status_code == 401  # widget keys only read the widget views
+
+
+GRAPHS = ["instant", "instant_payment", "confirm_decline", "group_owner", "group_customer",
+          "group_customer_payment", "reservation"]
+
+
+@pytest.mark.parametrize("graph", GRAPHS)
+def test_every_booking_graph_is_accepted_in_a_project(api, make_project, graph):
+    pid = make_project(booking={"graph": graph})["id"]
+    assert api.get(f"/projects/{pid}").json()["data"]["booking"] == {"graph": graph}
+    assert api.put(f"/projects/{pid}", json={"booking": {"graph": graph, "what": "Class"}}).status_code == 204
+
+
+WHEN = {"type": "before", "unit": "mins", "time": 15}
+WEBHOOK = {"url": "https://hooks.example/remind", "method": "post", "expected_response_code": 201}
+
+
+@pytest.mark.parametrize("reminder", [
+    {"type": "webhook", "settings": WEBHOOK, "when": WHEN},
+    {"type": "webhook", "settings": {**WEBHOOK, "method": "get"}, "when": WHEN},
+    {"type": "webhook", "settings": {"url": "https://hooks.example/remind"}, "when": WHEN},  # method, code optional
+    {"type": "webhook", "settings": {**WEBHOOK, "extra": 1}, "when": {"type": "after", "unit": "hours", "time": 2}},
+    {"type": "email", "settings": {"recipient": "owner", "subject": "Soon"}, "when": {"type": "after", "unit": "secs",
+                                                                                       "time": 30}},
+    {"type": "email", "settings": {"recipient": "customer"}, "when": WHEN},
+    {"type": "email", "when": WHEN},  # an e-mail reminder's settings are optional
+])
+def test_valid_reminders_are_stored_as_sent(api, make_project, reminder):
+    pid = make_project(reminders=[reminder])["id"]
+    assert api.get(f"/projects/{pid}").json()["data"]["reminders"] == [reminder]
+
+
+@pytest.mark.parametrize("reminder,errors", [
+    ({"type": "webhook", "when": WHEN},
+     {"reminders.0.settings.url": ["The reminders.0.settings.url field is required."]}),
+    ({"type": "webhook", "settings": {"method": "post"}, "when": WHEN},
+     {"reminders.0.settings.url": ["The reminders.0.settings.url field is required."]}),
+    ({"type": "webhook", "settings": {"url": 5}, "when": WHEN},
+     {"reminders.0.settings.url": ["The reminders.0.settings.url must be a string."]}),
+    ({"type": "webhook", "settings": {**WEBHOOK, "method": "put"}, "when": WHEN},
+     {"reminders.0.settings.method": ["The selected reminders.0.settings.method is invalid."]}),
+    ({"type": "webhook", "settings": {**WEBHOOK, "method": "POST"}, "when": WHEN},
+     {"reminders.0.settings.method": ["The selected reminders.0.settings.method is invalid."]}),
+    ({"type": "webhook", "settings": {**WEBHOOK, "expected_response_code": "201"}, "when": WHEN},
+     {"reminders.0.settings.expected_response_code":
+      ["The reminders.0.settings.expected_response_code must be an HTTP status code (100-599)."]}),
+    ({"type": "webhook", "settings": {**WEBHOOK, "expected_response_code": 99}, "when": WHEN},
+     {"reminders.0.settings.expected_response_code":
+      ["The reminders.0.settings.expected_response_code must be an HTTP status code (100-599)."]}),
+    ({"type": "webhook", "settings": "https://hooks.example", "when": WHEN},
+     {"reminders.0.settings": ["The reminders.0.settings must be an object."]}),
+    ({"type": "email", "settings": {"recipient": "everyone", "subject": 1}, "when": WHEN},
+     {"reminders.0.settings.recipient": ["The selected reminders.0.settings.recipient is invalid."],
+      "reminders.0.settings.subject": ["The reminders.0.settings.subject must be a string."]}),
+    ({"type": "email", "settings": {"recipient": "owner"}, "when": {"type": "during", "unit": "mins", "time": 1}},
+     {"reminders.0.when.type": ["The selected reminders.0.when.type is invalid."]}),
+    ({"type": "email", "settings": {"recipient": "owner"}, "when": {"type": "after", "unit": "mins", "time": True}},
+     {"reminders.0.when.time": ["The reminders.0.when.time must be an integer."]}),
+    ({"type": "email", "settings": {"recipient": "owner"}},
+     {"reminders.0.when": ["The reminders.0.when field is required."]}),
+])
+def test_invalid_reminders_are_422_naming_the_field(api, reminder, errors):
+    response = api.post("/projects", json={"name": "P", "reminders": [reminder]})
+    assert (response.status_code, response.json()) == (422, {"errors": errors})

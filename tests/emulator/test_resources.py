@@ -60,7 +60,11 @@ def test_get_update_delete_and_includes(api):
     ({"name": "", "timezone": "UTC"}, {"name": ["The name field is required."]}),
     ({"name": 5, "timezone": "UTC"}, {"name": ["The name must be a string."]}),
     ({"name": "A", "timezone": "Mars/Olympus"}, {"timezone": ["The timezone must be a valid zone."]}),
+    # Found by the schema fuzzer: an object (unhashable) reached a cached lookup and answered 500.
+    ({"name": "A", "timezone": {}}, {"timezone": ["The timezone must be a valid zone."]}),
+    ({"name": "A", "timezone": ["UTC"]}, {"timezone": ["The timezone must be a valid zone."]}),
     ({"name": "A", "timezone": "UTC", "email": "nope"}, {"email": ["The email must be a valid email address."]}),
+    ({"name": "A", "timezone": "UTC", "email": "doc@example.com\n"}, {"email": ["The email must be a valid email address."]}),
     ({"name": "A", "timezone": "UTC", "tags": "x"}, {"tags": ["The tags must be an array."]}),
     ({"name": "A", "timezone": "UTC", "tags": ["ok", 3]}, {"tags.1": ["The tags.1 must be a string."]}),
     ({"name": "A", "timezone": "UTC", "meta": []}, {"meta": ["The meta must be an object."]}),
@@ -146,3 +150,12 @@ def test_calendar_update_validation(api, make_resource):
     response = api.put(f"/calendars/{cal['id']}", json={"provider_sync": "yes", "name": ""})
     assert response.json() == {"errors": {"name": ["The name field is required."],
                                           "provider_sync": ["The provider_sync field must be true or false."]}}
+
+
+@pytest.mark.parametrize("timezone", [{}, [], 5, True])
+def test_update_with_a_timezone_that_is_not_a_string_is_a_422(api, make_resource, timezone):
+    # Found by the schema fuzzer: `"timezone": {}` on update answered 500.
+    rid = make_resource()["id"]
+    response = api.put(f"/resources/{rid}", json={"timezone": timezone})
+    assert (response.status_code, response.json()) == (
+        422, {"errors": {"timezone": ["The timezone must be a valid zone."]}})

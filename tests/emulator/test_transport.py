@@ -68,6 +68,45 @@ def test_error_statuses_and_bodies(emulator, api, method, path, body, status, ex
     assert response.status_code == status, response.text
     assert response.json() == expected
     assert response.headers["content-type"] == "application/json"
+    if status == 405:  # found by the schema fuzzer: RFC 9110 requires Allow on a 405
+        assert response.headers["allow"].endswith(", OPTIONS")
+
+
+def test_an_encoded_slash_does_not_reach_another_route(api, emulator):
+    # Decoded first, "x%2Fresources" read as /projects/x/resources, which has no DELETE: a 405.
+    response = httpx.delete(emulator.base_url + "/projects/x%2Fresources", auth=("", emulator.token))
+    assert (response.status_code, response.json()["model"]) == (404, "Project")
+
+
+@pytest.mark.parametrize("path,allow", [
+    ("/v2/resources", "GET, POST, OPTIONS"),
+    ("/v2/availability", "POST, OPTIONS"),
+    ("/v2/bookings/x", "GET, OPTIONS"),
+    ("/v2/projects/x/resources/y", "DELETE, OPTIONS"),
+])
+def test_a_405_names_the_allowed_methods(api, emulator, path, allow):
+    response = httpx.request("PATCH", emulator.root_url + path, auth=("", emulator.token))
+    assert (response.status_code, response.headers["allow"]) == (405, allow)
+
+
+@pytest.mark.parametrize("path,expected", [
+    # Found by the schema fuzzer: the URL parser dropped the \r, so this read as the resource list.
+    ("/v2/resources/%0D", {"error": "Resource does not exist", "model": "Resource"}),
+    ("/v2/resources/%0A", {"error": "Resource does not exist", "model": "Resource"}),
+    ("/v2/resources%0A", {"error": "Not found"}),  # `$` matches before a final newline; fullmatch does not
+    # Found by the schema fuzzer: paths with a newline got Starlette's plain-text 404.
+    ("/v2/resources/a%0Ab/c", {"error": "Not found"}),
+    ("/v2/%0A", {"error": "Not found"}),
+    ("/v1/%0A", {"error": "Not found"}),
+    ("/%0D%0A", {"error": "Not found"}),
+    # An encoded slash stays inside its segment: an id, not two path segments.
+    ("/v2/projects/x%2Fresources", {"error": "Resource does not exist", "model": "Project"}),
+    ("/v2/bookings/groups%2Fx", {"error": "Resource does not exist", "model": "Booking"}),
+])
+def test_odd_paths_get_the_json_404(emulator, api, path, expected):
+    response = httpx.get(emulator.root_url + path, auth=("", emulator.token))
+    assert (response.status_code, response.json()) == (404, expected)
+    assert response.headers["content-type"] == "application/json"
 
 
 def test_trailing_slash_empty_body_and_get_body_are_tolerated(api):

@@ -33,6 +33,7 @@ def command(host: str, port: int, tokens: tuple[str, ...], data_file: str | None
             fail_rate: float, rate_limit: int, burst: int, daily_limit: int) -> int:
     """Run a local Timekit API v2 emulator (see docs/emulator.md)."""
     from tkctl.emulator.server import ServerThread, build_runtime
+    from tkctl.emulator.store import widget_key_for
 
     settings = Settings(latency_ms=latency_ms, fail_rate=fail_rate, rate_limit=rate_limit,
                         burst=burst, daily_limit=daily_limit)
@@ -50,8 +51,11 @@ def command(host: str, port: int, tokens: tuple[str, ...], data_file: str | None
     base_url = server.root_url + "/v2"
     click.echo(f"Timekit emulator listening on {base_url}")
     click.echo(f"Control API: {server.root_url}/_emulator")
+    # The only place tokens are printed: at start, so users can connect; the server logs no
+    # requests, and its error log names the method and path only.
     for token in runtime.store.tokens:
         click.echo(f"App token: {token}")
+        click.echo(f"Widget key: {widget_key_for(token)}")
     click.echo(f"export TIMEKIT_API_URL={base_url} TIMEKIT_APP_TOKEN={runtime.store.tokens[0]}")
     click.echo("Press Ctrl-C to stop.", err=True)
     while not stop.wait(0.5):

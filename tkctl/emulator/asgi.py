@@ -1,8 +1,9 @@
 """The Starlette application: the request pipeline in front of the handlers.
 
-Order for every /v2 request: request id -> injected fault (before) -> random failure -> auth ->
-rate limit -> body (413, 400) -> route (404, 405) -> handler in a store session -> injected
-fault (after) -> latency -> headers -> counters. Each step either passes or raises ApiFailure.
+Order for every /v2 request: CORS preflight (OPTIONS, answered at once) -> injected fault
+(before) -> random failure -> auth -> rate limit -> body (413, 400) -> route (404, 405) ->
+handler in a store session -> injected fault (after) -> latency -> headers (request id, CORS,
+test mode) -> counters. Each step either passes or raises ApiFailure.
 """
 
 from __future__ import annotations
@@ -12,23 +13,21 @@ import json
 import logging
 import uuid
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
 
-from tkctl.emulator import auth, control
+from tkctl.emulator import auth, control, cors
 from tkctl.emulator.call import Call
 from tkctl.emulator.errors import (
     ApiFailure, body_too_large, failure_for_status, internal_error, malformed_json,
     method_not_allowed, route_not_found,
 )
 from tkctl.emulator.runtime import Runtime
-from tkctl.emulator.urls import ROUTER
+from tkctl.emulator.urls import ROUTER, route_path
 
 log = logging.getLogger("tkctl.emulator")
 MAX_BODY_CHARS = 64_000  # §1
-_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+_CONTROL = "/_emulator/"
 _BODYLESS = ("GET", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -82,14 +81,24 @@ class Pipeline:
     async def _pipeline(self, request: Request) -> Response:
         runtime = self.runtime
         generation = runtime.generation
-        method, path = request.method, request.url.path
-        matched = ROUTER.match(path)
+        # The scope's path, not request.url.path: building the URL drops \r, \n and \t, which
+        # turned /v2/resources/%0D into /v2/resources/ (the list).
+        method, path = request.method, request.scope["path"]
+        matched = ROUTER.match(route_path(request.scope))
         template = matched[0].template if matched else None
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(cors.HEADERS)
         test_mode = False
+        if method == "OPTIONS":
+            # assumed: timekit-api.md §1 (CORS preflight: 204 before auth, faults and limits)
+            headers.update(cors.PREFLIGHT_HEADERS)
+            headers["Timekit-Request-Id"] = str(uuid.uuid4())
+            runtime.counters.record(method, template, 204)
+            return json_response(204, None, headers)
+        # Taken before the first await, in step with the in-flight count and `generation`: a
+        # reset can then never slip in between and leave a counted request without its fault.
+        fault = runtime.faults.take(method, path)
         try:
-            raw_body = await request.body()  # read first: watching for a disconnect consumes messages
-            fault = runtime.faults.take(method, path)
+            raw_body = await request.body()  # read before holding: watching for a disconnect consumes messages
             if fault is not None and not fault.after_handling:
                 if fault.delay_ms and not await self._hold(request, fault, generation):
                     raise failure_for_status(503)  # nobody is listening; never act on it
@@ -99,18 +108,17 @@ class Pipeline:
             settings = runtime.settings
             if settings.fail_rate and runtime.random.random() < settings.fail_rate:
                 raise failure_for_status(runtime.random.choice((500, 503)))
-            widget = bool(matched and matched[0].widget)
-            token = auth.authenticate(request.headers.get("authorization"), runtime.store.tokens,
-                                      runtime.store.widget_keys, widget)
-            test_mode = token.startswith("test_")
-            headers.update(runtime.limiter.admit(token, test_mode))
+            token = self._caller(request, matched, method)
+            if token is not None:
+                test_mode = token.startswith("test_")
+                headers.update(runtime.limiter.admit(token, test_mode))
             body = _parse_body(method, raw_body)
             if matched is None:
                 raise route_not_found()
             route, params = matched
             handler = route.methods.get(method)
             if handler is None:
-                raise method_not_allowed()
+                raise method_not_allowed(route.allow)
             host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
             try:
                 status, payload = self._handle(handler, token, params, request, body, host,
@@ -127,7 +135,7 @@ class Pipeline:
             status, payload = failure.status, failure.body
             headers.update(failure.headers)
         except Exception:  # a bug in the emulator: answer like the real API, keep the traceback
-            log.exception("emulator error on %s %s", method, path)
+            log.exception("emulator error on %s %r", method, path)
             failure = internal_error()
             status, payload = failure.status, failure.body
         latency_ms = runtime.settings.latency_ms
@@ -139,6 +147,20 @@ class Pipeline:
         runtime.counters.record(method, template, status)
         return json_response(status, payload, headers)
 
+    def _caller(self, request: Request, matched, method: str) -> str | None:
+        """The app token the request acts as (§2): 401 without valid credentials, except on a
+        public route, which finds its app itself (None: no app, a 405 follows)."""
+        store = self.runtime.store
+        header = request.headers.get("authorization")
+        route = matched[0] if matched else None
+        if route is not None and route.public is not None:
+            known = auth.identify(header, store.tokens, store.widget_keys, widget_allowed=True)
+            if method not in route.methods:
+                return known
+            return route.public(store, matched[1], known)
+        widget_allowed = route is not None and method in route.widget
+        return auth.authenticate(header, store.tokens, store.widget_keys, widget_allowed)
+
     def _handle(self, handler, token, params, request, body, host, path):
         with self.runtime.store.session(token) as app:
             call = Call(app=app, params=params, query=request.query_params.multi_items(), body=body,
@@ -146,17 +168,33 @@ class Pipeline:
             return handler(call)
 
 
-async def _not_v2(request: Request) -> Response:
+def _not_v2() -> Response:
     # assumed: timekit-api.md §1 (/v1/* and everything outside /v2 -> 404)
     failure = route_not_found()
     return json_response(failure.status, failure.body, {"Timekit-Request-Id": str(uuid.uuid4())})
 
 
-def build_app(runtime: Runtime) -> Starlette:
-    pipeline = Pipeline(runtime)
-    return Starlette(routes=[
-        Mount("/_emulator", routes=control.routes(runtime)),
-        Route("/v2", pipeline.handle, methods=_METHODS),
-        Route("/v2/{rest:path}", pipeline.handle, methods=_METHODS),
-        Route("/{rest:path}", _not_v2, methods=_METHODS),
-    ])
+class EmulatorApp:
+    """The ASGI app. It routes on the path prefix itself: Starlette's router matches with `.*`,
+    which never matches a path holding a newline, and answers those with a plain-text 404."""
+
+    def __init__(self, runtime: Runtime):
+        self.pipeline = Pipeline(runtime)
+        self.control = control.Control(runtime)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":  # lifespan is off; nothing else is served
+            return
+        request = Request(scope, receive)
+        path = scope["path"]
+        if path == "/v2" or path.startswith("/v2/"):
+            response = await self.pipeline.handle(request)
+        elif path.startswith(_CONTROL):
+            response = await self.control.handle(request, path[len(_CONTROL):])
+        else:
+            response = _not_v2()
+        await response(scope, receive, send)
+
+
+def build_app(runtime: Runtime) -> EmulatorApp:
+    return EmulatorApp(runtime)

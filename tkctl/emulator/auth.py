@@ -1,4 +1,5 @@
-"""App-key authentication (§2): Basic with an empty username and the app token as password."""
+"""App-key authentication (§2): Basic with an empty username and the app token (or, on the
+widget's requests, the app's widget key) as password."""
 
 from __future__ import annotations
 
@@ -26,14 +27,25 @@ def basic_password(header: str | None) -> str | None:
     return password
 
 
-def authenticate(header: str | None, tokens: list[str], widget_keys: dict[str, str],
-                 widget_route: bool) -> str:
-    """The app token the request acts as; widget keys only on the widget endpoints (§2)."""
+def identify(header: str | None, tokens: list[str], widget_keys: dict[str, str],
+             widget_allowed: bool) -> str | None:
+    """The app token the request acts as, or None; a widget key counts only where allowed (§2)."""
     password = basic_password(header)
-    if password is not None:
-        # assumed: timekit-api.md §2 (only configured app keys, as exact strings)
-        if password in tokens:
-            return password
-        if widget_route and password in widget_keys:
-            return widget_keys[password]
-    raise unauthorized()
+    if password is None:
+        return None
+    # assumed: timekit-api.md §2 (only configured app keys, as exact strings)
+    if password in tokens:
+        return password
+    if widget_allowed and password in widget_keys:
+        # assumed: timekit-api.md §2 (a widget key acts as its own app, on the widget requests only)
+        return widget_keys[password]
+    return None
+
+
+def authenticate(header: str | None, tokens: list[str], widget_keys: dict[str, str],
+                 widget_allowed: bool) -> str:
+    """Like `identify`, but a request without valid credentials is answered 401 (§2)."""
+    token = identify(header, tokens, widget_keys, widget_allowed)
+    if token is None:
+        raise unauthorized()
+    return token

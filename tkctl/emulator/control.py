@@ -1,4 +1,5 @@
-"""The control API under /_emulator (like moto's /moto-api): reset, counters, config, faults, seed.
+"""The control API under /_emulator (like moto's /moto-api): reset, counters, config, faults,
+clock, seed, apps (each app token's widget key).
 
 No auth: it is for the tests and tools driving a local emulator, never part of Timekit's API.
 """
@@ -9,19 +10,19 @@ import json
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from tkctl.emulator import faults as fault_rules
 from tkctl.emulator import settings as setting_rules
 from tkctl.emulator.errors import ApiFailure, ValidationFailed
 from tkctl.emulator.models import calendars, projects, resources
 from tkctl.emulator.runtime import Runtime
+from tkctl.emulator.store import widget_key_for
 
 
-def _json(status: int, body: object | None) -> Response:
+def _json(status: int, body: object | None, headers: dict[str, str] | None = None) -> Response:
     if body is None:
-        return Response(status_code=status)
-    return Response(json.dumps(body), status_code=status, media_type="application/json")
+        return Response(status_code=status, headers=headers)
+    return Response(json.dumps(body), status_code=status, headers=headers, media_type="application/json")
 
 
 async def _body(request: Request) -> object:
@@ -82,64 +83,89 @@ def _clock_problems(body: object) -> dict[str, list[str]]:
     return errors
 
 
-def routes(runtime: Runtime) -> list[Route]:
-    async def handle(request: Request) -> Response:
+def apps(runtime: Runtime) -> dict:
+    """Each app token with its widget key, so a test or a widget page can embed the right key."""
+    # assumed: timekit-api.md §2 (E derives one widget key per app key and returns it here)
+    store = runtime.store
+    return {"apps": [{"token": token, "widget_key": widget_key_for(token), "test_mode": token.startswith("test_")}
+                     for token in store.tokens]}
+
+
+_WITH_BODY = {("config", "PUT"), ("faults", "POST"), ("clock", "PUT"), ("seed", "POST")}
+
+
+class Control:
+    """Answers `/_emulator/<name>`; the ASGI app hands it the name (so any path, even one with a
+    newline in it, gets a JSON answer)."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self._actions = {
+            ("reset", "POST"): self._reset,
+            ("counters", "GET"): lambda _: _json(200, runtime.counters.snapshot()),
+            ("counters", "DELETE"): self._zero_counters,
+            ("config", "GET"): lambda _: _json(200, runtime.settings.as_dict()),
+            ("config", "PUT"): self._configure,
+            ("faults", "POST"): self._add_fault,
+            ("faults", "DELETE"): self._clear_faults,
+            ("clock", "GET"): lambda _: _json(200, runtime.clock.as_dict()),
+            ("clock", "PUT"): self._move_clock,
+            ("seed", "POST"): self._seed,
+            ("apps", "GET"): lambda _: _json(200, apps(runtime)),
+        }
+
+    async def handle(self, request: Request, name: str) -> Response:
         try:
-            return await dispatch(request)
+            action = self._actions.get((name, request.method))
+            if action is None:
+                allowed = [method for (known, method) in self._actions if known == name]
+                if allowed:
+                    return _json(405, {"error": "Method not allowed"}, {"Allow": ", ".join(allowed)})
+                return _json(404, {"error": "Not found"})
+            body = await _body(request) if (name, request.method) in _WITH_BODY else None
+            return action(body)
         except ApiFailure as failure:
             return _json(failure.status, failure.body)
 
-    async def dispatch(request: Request) -> Response:
-        name, method = request.path_params["name"], request.method
-        if name == "reset" and method == "POST":
-            runtime.reset()
-            return _json(204, None)
-        if name == "counters" and method == "GET":
-            return _json(200, runtime.counters.snapshot())
-        if name == "counters" and method == "DELETE":
-            runtime.counters.reset()
-            return _json(204, None)
-        if name == "config" and method == "GET":
-            return _json(200, runtime.settings.as_dict())
-        if name == "config" and method == "PUT":
-            changes = await _body(request)
-            if not isinstance(changes, dict):
-                raise ValidationFailed({"config": ["The config must be an object."]})
-            errors = setting_rules.problems(changes)
-            if errors:
-                raise ValidationFailed(errors)
-            runtime.settings = setting_rules.apply(runtime.settings, changes)
-            return _json(200, runtime.settings.as_dict())
-        if name == "faults" and method == "POST":
-            body = await _body(request)
-            errors = fault_rules.problems(body)
-            if errors:
-                raise ValidationFailed(errors)
-            runtime.faults.add(fault_rules.Fault(**body))
-            return _json(204, None)
-        if name == "faults" and method == "DELETE":
-            runtime.faults.clear()
-            return _json(204, None)
-        if name == "clock" and method == "GET":
-            return _json(200, runtime.clock.as_dict())
-        if name == "clock" and method == "PUT":
-            body = await _body(request)
-            errors = _clock_problems(body)
-            if errors:
-                raise ValidationFailed(errors)
-            if "frozen" in body:
-                runtime.clock.freeze(body["frozen"])
-            if "advance" in body:
-                runtime.clock.advance(float(body["advance"]))
-            return _json(200, runtime.clock.as_dict())
-        if name == "seed" and method == "POST":
-            body = await _body(request)
-            if not isinstance(body, dict):
-                raise ValidationFailed({"seed": ["The seed must be an object."]})
-            return _json(201, seed(runtime, body))
-        known = {"reset", "counters", "config", "faults", "seed", "clock"}
-        if name in known:
-            return _json(405, {"error": "Method not allowed"})
-        return _json(404, {"error": "Not found"})
+    def _reset(self, _: object) -> Response:
+        self.runtime.reset()
+        return _json(204, None)
 
-    return [Route("/{name}", handle, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])]
+    def _zero_counters(self, _: object) -> Response:
+        self.runtime.counters.reset()
+        return _json(204, None)
+
+    def _configure(self, changes: object) -> Response:
+        if not isinstance(changes, dict):
+            raise ValidationFailed({"config": ["The config must be an object."]})
+        errors = setting_rules.problems(changes)
+        if errors:
+            raise ValidationFailed(errors)
+        self.runtime.settings = setting_rules.apply(self.runtime.settings, changes)
+        return _json(200, self.runtime.settings.as_dict())
+
+    def _add_fault(self, body: object) -> Response:
+        errors = fault_rules.problems(body)
+        if errors:
+            raise ValidationFailed(errors)
+        self.runtime.faults.add(fault_rules.Fault(**body))
+        return _json(204, None)
+
+    def _clear_faults(self, _: object) -> Response:
+        self.runtime.faults.clear()
+        return _json(204, None)
+
+    def _move_clock(self, body: object) -> Response:
+        errors = _clock_problems(body)
+        if errors:
+            raise ValidationFailed(errors)
+        if "frozen" in body:
+            self.runtime.clock.freeze(body["frozen"])
+        if "advance" in body:
+            self.runtime.clock.advance(float(body["advance"]))
+        return _json(200, self.runtime.clock.as_dict())
+
+    def _seed(self, body: object) -> Response:
+        if not isinstance(body, dict):
+            raise ValidationFailed({"seed": ["The seed must be an object."]})
+        return _json(201, seed(self.runtime, body))

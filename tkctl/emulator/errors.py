@@ -27,9 +27,10 @@ def route_not_found() -> ApiFailure:
     return ApiFailure(404, {"error": "Not found"})
 
 
-def method_not_allowed() -> ApiFailure:
+def method_not_allowed(allow: str) -> ApiFailure:
+    """405 naming the path's methods in `Allow`, as RFC 9110 requires of a 405."""
     # assumed: timekit-api.md §1 (other verbs on a known path)
-    return ApiFailure(405, {"error": "Method not allowed"})
+    return ApiFailure(405, {"error": "Method not allowed"}, {"Allow": allow})
 
 
 def malformed_json() -> ApiFailure:

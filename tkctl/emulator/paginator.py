@@ -6,6 +6,7 @@ sent, the integer 50 by default; page URLs are absolute and keep every other que
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from tkctl.emulator.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class PageRequest:
 
 def _positive(raw: str) -> int | None:
     text = raw.strip()
-    if not text.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+    if not _DIGITS.fullmatch(text):
         return None
     value = int(text)
     return value if value >= 1 else None

@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import threading
 import uuid
-from typing import Iterator
+from typing import Callable, Iterator
 
 from tkctl.emulator.persistence import Change, SqlitePersistence
 from tkctl.emulator.validation import format_timestamp, now_utc
@@ -28,7 +28,7 @@ def new_id() -> str:
 
 def widget_key_for(token: str) -> str:
     """The app's widget key: derived from the app token so it is stable across restarts."""
-    # assumed: timekit-api.md §2 (widget keys accepted on the embed/hosted endpoints)
+    # assumed: timekit-api.md §2 (one widget key per app key, derived from it)
     digest = hashlib.sha256(("widget:" + token).encode()).hexdigest()[:32]
     prefix = "test_widget_key_" if token.startswith("test_") else "live_widget_key_"
     return prefix + digest
@@ -162,6 +162,17 @@ class Store:
                 changes, app.journal = app.journal, []
                 if self.persistence is not None:
                     self.persistence.write(token, changes)
+
+    def find(self, holds: Callable[[AppData], bool], prefer: str | None = None) -> str | None:
+        """The token of the first app for which `holds` is true: `prefer`'s app first, then every
+        app in token order. Used by requests that name no app (the hosted project view, §2)."""
+        with self.lock:
+            order = [prefer] if prefer in self.tokens else []
+            for token in [*order, *self.tokens]:
+                app = self.apps.get(token)
+                if app is not None and holds(app):
+                    return token
+        return None
 
     def reset(self) -> None:
         with self.lock:

@@ -23,6 +23,9 @@ class EmulatorHandle:
         self.tokens = list(server.runtime.store.tokens)
         self.token = self.tokens[0]
         self._http = httpx.Client(base_url=self.control_url, timeout=30)
+        # Each app token's widget key, for booking.js (`app_key`) and tests of the widget's requests.
+        self.widget_keys = {app["token"]: app["widget_key"] for app in self.apps()}
+        self.widget_key = self.widget_keys[self.token]
 
     def _call(self, method: str, path: str, body: object = None) -> httpx.Response:
         response = self._http.request(method, path, json=body)
@@ -32,6 +35,10 @@ class EmulatorHandle:
 
     def reset(self) -> None:
         self._call("POST", "/reset")
+
+    def apps(self) -> list[dict]:
+        """`[{"token", "widget_key", "test_mode"}]` for every app token, in the order given."""
+        return self._call("GET", "/apps").json()["apps"]
 
     def counters(self) -> dict:
         return self._call("GET", "/counters").json()

@@ -13,13 +13,18 @@ from functools import lru_cache
 
 from tkctl.emulator.errors import ValidationFailed
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # fullmatch: `$` would let a final newline through
+
+
+def is_timezone(name: object) -> bool:
+    """Any JSON value may arrive here; only strings reach the cache (a dict is unhashable)."""
+    return isinstance(name, str) and _known_zone(name)
 
 
 @lru_cache(maxsize=1024)
-def is_timezone(name: object) -> bool:
+def _known_zone(name: str) -> bool:
     # assumed: timekit-api.md §1 (E accepts every name zoneinfo knows, including UTC)
-    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name:
+    if not name or name.startswith("/") or ".." in name:
         return False
     try:
         zoneinfo.ZoneInfo(name)
@@ -120,7 +125,7 @@ class Checker:
         value = self.body.get(field)
         if value is None:
             return True
-        if not isinstance(value, str) or not _EMAIL.match(value):
+        if not isinstance(value, str) or not _EMAIL.fullmatch(value):
             self.add(field, f"The {field} must be a valid email address.")
             return False
         return True

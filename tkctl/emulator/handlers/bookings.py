@@ -1,4 +1,4 @@
-"""/bookings (§12): create, list, get, state actions."""
+"""/bookings (§12): create, list, get, state actions, reschedule, and the group classes."""
 
 from __future__ import annotations
 
@@ -25,3 +25,21 @@ def get(call: Call):
 def act(call: Call):
     bookings.act(call.app, call.params["id"], call.params["action"])
     return 204, None
+
+
+def reschedule(call: Call):
+    # assumed: timekit-api.md §12 (reschedule answers 200 with the moved booking)
+    booking = bookings.reschedule(call.app, call.params["id"], call.json)
+    return 200, {"data": bookings.render(call.app, booking, call.include)}
+
+
+def groups(call: Call):
+    # assumed: timekit-api.md §12 (GET /bookings/groups is paginated and searchable like GET /bookings)
+    include = call.include
+    return list_response(call, bookings.open_classes(call.app), bookings.SEARCHABLE,
+                         lambda b: bookings.render_class(call.app, b, include))
+
+
+def group(call: Call):
+    return 200, {"data": bookings.render_class(call.app, bookings.get_class(call.app, call.params["id"]),
+                                               call.include)}

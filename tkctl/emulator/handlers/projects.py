@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from tkctl.emulator.call import Call
+from tkctl.emulator.errors import not_found
 from tkctl.emulator.handlers.listing import list_response
 from tkctl.emulator.models import projects, resources
+from tkctl.emulator.store import Store
 
 
 def list_(call: Call):
@@ -63,3 +65,14 @@ def embed(call: Call):
 
 def hosted(call: Call):
     return 200, {"data": projects.render_embed(call.app, projects.by_slug(call.app, call.params["slug"]))}
+
+
+def hosted_owner(store: Store, params: dict[str, str], caller: str | None) -> str:
+    """Which app answers `GET /projects/hosted/:slug`: booking.js sends it without credentials
+    when it only knows the slug, and takes `app_key` from the answer (§2)."""
+    # assumed: timekit-api.md §2 (no auth; the caller's own app first, then every app in token order)
+    slug = params["slug"]
+    token = store.find(lambda app: slug in app.slugs, prefer=caller)
+    if token is None:
+        raise not_found(projects.WIDGET_MODEL)
+    return token

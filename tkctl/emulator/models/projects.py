@@ -23,6 +23,9 @@ _OBJECTS = ("availability", "booking", "customer_fields", "ui", "meta")
 _EXTRAS = ("allow_conference", "allow_double_bookings", "enabled_email_notification", "latitude",
            "longitude", "distance", "reservation_time", "use_hours_from")
 _FIELD_FORMATS = ("text", "email", "tel", "textarea", "select", "checkbox", "label")
+_REMINDER_TYPES = ("email", "webhook")
+_WEBHOOK_METHODS = ("post", "get")
+_EMAIL_RECIPIENTS = ("owner", "customer")
 
 
 def get(app: AppData, project_id: str, model: str = MODEL) -> dict:
@@ -65,20 +68,52 @@ def _check_reminders(check: Checker, value: object) -> None:
         if not isinstance(item, dict):
             check.add(key, f"The {key} must be an object.")
             continue
-        if item.get("type") not in ("email", "webhook"):
+        if item.get("type") not in _REMINDER_TYPES:
             check.add(f"{key}.type", f"The selected {key}.type is invalid.")
-        if "settings" in item and not isinstance(item["settings"], dict):
+        settings = item.get("settings")
+        if settings is not None and not isinstance(settings, dict):
             check.add(f"{key}.settings", f"The {key}.settings must be an object.")
-        when = item.get("when")
-        if not isinstance(when, dict):
-            check.add(f"{key}.when", f"The {key}.when field is required.")
-            continue
-        if when.get("type") not in ("before", "after"):
-            check.add(f"{key}.when.type", f"The selected {key}.when.type is invalid.")
-        if when.get("unit") not in ("secs", "mins", "hours"):
-            check.add(f"{key}.when.unit", f"The selected {key}.when.unit is invalid.")
-        if not isinstance(when.get("time"), int) or isinstance(when.get("time"), bool):
-            check.add(f"{key}.when.time", f"The {key}.when.time must be an integer.")
+        elif item.get("type") == "webhook":
+            _check_webhook_settings(check, f"{key}.settings", settings or {})
+        elif item.get("type") == "email" and settings:
+            _check_email_settings(check, f"{key}.settings", settings)
+        _check_when(check, f"{key}.when", item.get("when"))
+
+
+def _check_webhook_settings(check: Checker, key: str, settings: dict) -> None:
+    # assumed: timekit-api.md §10.6 (webhook: url required; method post|get; expected_response_code an integer)
+    url = settings.get("url")
+    if url in (None, ""):
+        check.add(f"{key}.url", f"The {key}.url field is required.")
+    elif not isinstance(url, str):
+        check.add(f"{key}.url", f"The {key}.url must be a string.")
+    if settings.get("method") is not None and settings["method"] not in _WEBHOOK_METHODS:
+        check.add(f"{key}.method", f"The selected {key}.method is invalid.")
+    code = settings.get("expected_response_code")
+    if code is not None and (not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599):
+        check.add(f"{key}.expected_response_code",
+                  f"The {key}.expected_response_code must be an HTTP status code (100-599).")
+
+
+def _check_email_settings(check: Checker, key: str, settings: dict) -> None:
+    # assumed: timekit-api.md §10.6 (email: recipient owner|customer, subject a string; both optional)
+    if settings.get("recipient") is not None and settings["recipient"] not in _EMAIL_RECIPIENTS:
+        check.add(f"{key}.recipient", f"The selected {key}.recipient is invalid.")
+    if settings.get("subject") is not None and not isinstance(settings["subject"], str):
+        check.add(f"{key}.subject", f"The {key}.subject must be a string.")
+
+
+def _check_when(check: Checker, key: str, when: object) -> None:
+    # `after` counts from the booking's start (§10.6); E sends no reminders, so only the shape matters.
+    if not isinstance(when, dict):
+        check.add(key, f"The {key} field is required.")
+        return
+    if when.get("type") not in ("before", "after"):
+        check.add(f"{key}.type", f"The selected {key}.type is invalid.")
+    if when.get("unit") not in ("secs", "mins", "hours"):
+        check.add(f"{key}.unit", f"The selected {key}.unit is invalid.")
+    if not isinstance(when.get("time"), int) or isinstance(when.get("time"), bool):
+        check.add(f"{key}.time", f"The {key}.time must be an integer.")
 
 
 def _check_customer_fields(check: Checker, value: object) -> None:
@@ -232,13 +267,16 @@ def render(app: AppData, project: dict, include: set[str] = frozenset()) -> dict
 
 
 def render_embed(app: AppData, project: dict) -> dict:
-    """The widget view (realdata/project-embed-response.json): what booking.js needs."""
+    """The widget view (realdata/project-embed-response.json): what booking.js needs.
+
+    booking.js merges these objects into its defaults and reads keys inside them, so an unset one
+    is `{}`, never `null` (lodash's merge copies a null over the default object)."""
+    # assumed: timekit-api.md §10.1 (ui, booking, customer_fields are {} when unset)
     return {
         "id": project["id"],
         "slug": project["slug"],
         "name": project["name"],
         "app_key": app.widget_key,
-        "ui": project["ui"],
-        "booking": project["booking"],
-        "customer_fields": project["customer_fields"],
+        **{field: project[field] if isinstance(project[field], dict) else {}
+           for field in ("ui", "booking", "customer_fields")},
     }

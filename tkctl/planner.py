@@ -46,7 +46,7 @@ def records(state: State) -> dict[tuple[str, str], StateRecord]:
 
 def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookings: bool = True) -> Plan:
     live, app = read_account(target)
-    check_app(state, app, str(workspace.state_path(target.emulator)))
+    check_app(state, app, workspace.state_name(target.emulator))
     plan = build_plan(
         workspace.desired,
         live,

@@ -19,6 +19,7 @@ from tkctl import __version__
 from tkctl.apply import Executor
 from tkctl.cli import options
 from tkctl.cli.plan import problems_error
+from tkctl.cli.state import note
 from tkctl.core.planfile import staleness
 from tkctl.errors import PlanRefused
 from tkctl.planner import make_plan
@@ -35,22 +36,25 @@ from tkctl.workspace import open_workspace
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--checksum", metavar="SHA",
               help="Apply only if the new plan's checksum is SHA (the one reviewed); no prompt.")
+@options.lock_timeout
 @options.emulator
 @options.color
-def command(target: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str) -> int:
+def command(target: str, auto_approve: bool, checksum: str | None, lock_timeout: float, emulator: bool,
+            color: str) -> int:
     """Make the live account match DIR (default: .), or apply the saved plan PLANFILE."""
     if Path(target).is_file():
         if checksum:
             raise click.UsageError("--checksum is for a config folder; a saved plan carries its own checksum")
-        return _apply_saved(target, emulator, color)
-    return _apply_dir(target, auto_approve, checksum, emulator, color)
+        return _apply_saved(target, lock_timeout, emulator, color)
+    return _apply_dir(target, auto_approve, checksum, lock_timeout, emulator, color)
 
 
-def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str) -> int:
+def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, lock_timeout: float, emulator: bool,
+               color: str) -> int:
     out = sys.stdout
     workspace = open_workspace(config_dir)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
-            workspace.locked(emulator, "apply") as store:
+            workspace.locked(emulator, "apply", lock_timeout, note) as store:
         plan = make_plan(workspace, target, store.state)
         data = plan.data(__version__)
         render_text(data, out, color=use_color(color, out))
@@ -68,7 +72,7 @@ def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulat
     return 0
 
 
-def _apply_saved(plan_file: str, emulator: bool, color: str) -> int:
+def _apply_saved(plan_file: str, lock_timeout: float, emulator: bool, color: str) -> int:
     out = sys.stdout
     saved = read_plan_file(plan_file)
     planned_on = saved["target"]
@@ -82,7 +86,7 @@ def _apply_saved(plan_file: str, emulator: bool, color: str) -> int:
                           "tkctl apply from the folder the plan was made in")
     workspace = open_workspace(config_dir)
     with open_target(workspace.settings, emulator=bool(planned_on.get("emulator")), environ=os.environ) as target, \
-            workspace.locked(target.emulator, "apply") as store:
+            workspace.locked(target.emulator, "apply", lock_timeout, note) as store:
         current = make_plan(workspace, target, store.state, warn_bookings=False)
         reasons = staleness(saved, current)
         if reasons:

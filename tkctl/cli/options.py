@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from tkctl.render.markdown import DEFAULT_MAX_CHARS
@@ -33,4 +35,33 @@ max_chars = click.option(
     default=DEFAULT_MAX_CHARS,
     show_default=True,
     help="Markdown only: keep the comment under this many characters (GitHub allows 65,536).",
+)
+
+
+class Duration(click.ParamType):
+    """`30s`, `5m`, `1h30m`, `90` (seconds) -> seconds, as a float."""
+
+    name = "duration"
+    _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+    _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            return float(text)
+        parts = self._PART.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            self.fail(f"{value!r} is not a duration: write it like 30s, 5m, 1h30m, or 0 to not wait", param, ctx)
+        return sum(float(n) * self._UNIT[u] for n, u in parts)
+
+
+lock_timeout = click.option(
+    "--lock-timeout",
+    type=Duration(),
+    default="0",
+    show_default=True,
+    metavar="DURATION",
+    help="If another tkctl holds the state lock, wait up to DURATION (30s, 5m, 1h) for it instead of failing at once.",
 )

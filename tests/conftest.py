@@ -35,14 +35,10 @@ AWS_TEST_ENV = {
 class S3Handle:
     """moto's S3 server, reached over HTTP like any S3-compatible store, and one fresh bucket."""
 
-    def __init__(self, endpoint_url: str, bucket: str):
-        import boto3
-
+    def __init__(self, endpoint_url: str, client, bucket: str):
         self.endpoint_url = endpoint_url
+        self.client = client  # the test's own view of the bucket, not tkctl's
         self.bucket = bucket
-        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name="eu-west-1",
-                                   aws_access_key_id=AWS_TEST_ENV["AWS_ACCESS_KEY_ID"],
-                                   aws_secret_access_key=AWS_TEST_ENV["AWS_SECRET_ACCESS_KEY"])
 
     def state_setting(self, key: str = "clinic/state.json") -> dict:
         """The `state:` mapping of a tkctl.yaml pointed at this bucket."""
@@ -64,13 +60,18 @@ def s3_server():
     """moto's S3 server on 127.0.0.1 (a free port), as a real HTTP server, for the whole session."""
     import logging
 
+    import boto3
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per request in every test's output
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    endpoint_url = f"http://{host}:{port}"
+    client = boto3.client("s3", endpoint_url=endpoint_url, region_name="eu-west-1",
+                          aws_access_key_id=AWS_TEST_ENV["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=AWS_TEST_ENV["AWS_SECRET_ACCESS_KEY"])
+    yield endpoint_url, client
     server.stop()
 
 
@@ -87,6 +88,6 @@ def s3(s3_server, monkeypatch, tmp_path) -> S3Handle:
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    handle = S3Handle(s3_server, f"tkctl-{uuid.uuid4().hex[:12]}")
+    handle = S3Handle(*s3_server, f"tkctl-{uuid.uuid4().hex[:12]}")
     handle.client.create_bucket(Bucket=handle.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     return handle

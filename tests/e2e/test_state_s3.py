@@ -143,16 +143,17 @@ def test_a_killed_apply_leaves_a_valid_state_and_the_rerun_takes_its_lock_and_co
     assert says_no_changes(tk("plan", cfg))
 
 
-def other_host_lock(expires_in: float) -> dict:
+def other_host_lock(ttl: int) -> dict:
+    """A lock as a tkctl on host ci-7 writes it; it expires `ttl` seconds after it is written."""
     now = datetime.now(timezone.utc)
     return {"pid": 4242, "host": "ci-7", "user": "ana", "command": "apply", "nonce": "n",
             "created_at": (now - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "expires_at": (now + timedelta(seconds=expires_in)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "expires_at": (now + timedelta(seconds=ttl)).strftime("%Y-%m-%dT%H:%M:%SZ"), "ttl_seconds": ttl}
 
 
 def test_a_lock_of_another_host_is_respected_until_it_expires_then_taken_over(tk, s3, tmp_path):
     cfg = s3_config(tmp_path / "cfg", s3)
-    live = other_host_lock(expires_in=3600)  # its holder keeps renewing it
+    live = other_host_lock(ttl=3600)  # its holder keeps renewing it
     s3.put(LOCK, json.dumps(live).encode())
     who = f"ana@ci-7 (pid 4242, tkctl apply since {live['created_at']}, expires {live['expires_at']})"
     r = tk("apply", cfg, "--auto-approve")
@@ -163,8 +164,9 @@ def test_a_lock_of_another_host_is_respected_until_it_expires_then_taken_over(tk
     r = tk("state", "unlock", cfg)
     assert r.code == 1 and f"is held by {who}, which may still be running" in r.err
     assert tk.api("/resources") == []
-    # Its holder stopped renewing it (killed) and it expired by the store's clock: the next apply takes it over.
-    expired = other_host_lock(expires_in=-60)
+    # Its holder was killed, so its last write is its last: once its time to live (5 minutes in
+    # life, 0 here) has passed by the store's clock, the next apply takes it over.
+    expired = other_host_lock(ttl=0)
     s3.put(LOCK, json.dumps(expired).encode())
     r = tk("apply", cfg, "--auto-approve")
     assert r.code == 0, r.text
@@ -205,7 +207,7 @@ def test_lock_timeout_waits_for_the_holder_then_applies(tk, s3, tmp_path):
 
 def test_lock_timeout_gives_up_naming_the_holder(tk, s3, tmp_path):
     cfg = s3_config(tmp_path / "cfg", s3)
-    s3.put(LOCK, json.dumps(other_host_lock(expires_in=3600)).encode())
+    s3.put(LOCK, json.dumps(other_host_lock(ttl=3600)).encode())
     r = tk("refresh", cfg, "--lock-timeout", "0.2s")
     assert r.code == 1
     assert r.err.startswith("The state is locked by ana@ci-7 (pid 4242, tkctl apply since ")
@@ -269,3 +271,23 @@ def test_credentials_come_from_the_aws_environment_and_are_never_shown(tk, s3, t
         f"error: no AWS credentials found for the state s3://{s3.bucket}/{KEY}: set AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or `profile` under `state` in tkctl.yaml (credentials themselves "
         "never go in tkctl.yaml)\n"))
+
+
+def test_pull_and_push_on_s3_check_the_lineage(tk, s3, tmp_path):
+    cfg = s3_config(tmp_path / "cfg", s3)
+    assert tk("apply", cfg, "--auto-approve").code == 0
+    pulled = tk("state", "pull", cfg)
+    assert pulled.code == 0 and json.loads(pulled.out) == s3_state(s3)
+    other = {**json.loads(pulled.out), "lineage": "0f8e5a0c-7d3c-4e5b-9a53-2f2c1b9e4d11", "serial": 99}
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    before = s3.get(KEY)
+    r = tk("state", "push", tmp_path / "other.json", cfg)
+    assert r.code == 1
+    assert r.err == (f"error: refusing to push {tmp_path / 'other.json'}: its lineage {other['lineage']} is not the "
+                     f"lineage {s3_state(s3)['lineage']} of the state s3://{s3.bucket}/{KEY}, so it is the state of "
+                     "another account or setup. Use --force to replace it anyway.\n")
+    assert s3.get(KEY) == before and s3.get(LOCK) is None
+    r = tk("state", "push", tmp_path / "other.json", cfg, "--force")
+    assert r.code == 0, r.text
+    assert (s3_state(s3)["lineage"], s3_state(s3)["serial"]) == (other["lineage"], 100)  # past both serials
+    assert json.loads(tk("state", "pull", cfg).out) == s3_state(s3) and s3.get(LOCK) is None

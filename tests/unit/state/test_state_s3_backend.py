@@ -69,14 +69,14 @@ def test_the_first_write_never_overwrites_a_state_created_meanwhile(backend, s3)
     assert doc(s3) == {"created": "by someone else"}
 
 
-def test_the_lock_object_names_its_holder_and_expires_in_five_minutes(backend, s3):
+def test_the_lock_object_names_its_holder_and_lives_five_minutes(backend, s3):
     with backend.locked("refresh"):
         lock = doc(s3, LOCK)
         assert {k: lock[k] for k in ("pid", "host", "command")} == {
             "pid": os.getpid(), "host": socket.gethostname(), "command": "refresh"}
         created = datetime.fromisoformat(lock["created_at"].replace("Z", "+00:00"))
         expires = datetime.fromisoformat(lock["expires_at"].replace("Z", "+00:00"))
-        assert expires - created == timedelta(minutes=5)
+        assert expires - created >= timedelta(minutes=5) and lock["ttl_seconds"] == 300
         with pytest.raises(LockHeld) as caught:
             with backend.locked("apply"):
                 pass
@@ -140,8 +140,9 @@ class RivalFirst(S3Bucket):
 def test_of_two_tkctls_taking_over_an_expired_lock_one_wins_and_the_other_names_it(s3):
     spec = S3StateSpec(s3.bucket, KEY, region="eu-west-1", endpoint_url=s3.endpoint_url)
     expired = {"pid": 7, "host": "ci-1", "user": "ana", "command": "apply", "created_at": "2020-01-01T00:00:00Z",
-               "expires_at": "2020-01-01T00:05:00Z", "nonce": "old"}
-    winner = {**expired, "host": "ci-2", "user": "bo", "expires_at": "2999-01-01T00:00:00Z", "nonce": "won"}
+               "expires_at": "2020-01-01T00:05:00Z", "ttl_seconds": 0, "nonce": "old"}
+    winner = {**expired, "host": "ci-2", "user": "bo", "expires_at": "2999-01-01T00:00:00Z", "ttl_seconds": 3600,
+              "nonce": "won"}
     s3.put(LOCK, json.dumps(expired).encode())
     lock = S3Lock(RivalFirst(spec, winner), KEY, spec.url, "apply")
     with pytest.raises(LockHeld) as caught:
@@ -186,11 +187,12 @@ def found(age: float) -> Found:
     [
         (None, 4.9, False),  # unreadable, fresh: its writer may be filling it right now
         (None, 5.0, True),  # unreadable past the grace period: its writer died
-        ({"host": "ci-7", "pid": 1}, 9999, False),  # another host, no expiry: only a person may remove it
-        ({"host": "ci-7", "pid": 1, "expires_at": "2026-05-01T09:30:01Z"}, 0, False),
-        ({"host": "ci-7", "pid": 1, "expires_at": "2026-05-01T09:30:00Z"}, 0, True),  # the store's clock decides
-        ({"host": "ci-7", "pid": 1, "expires_at": "not a time"}, 0, False),
-        ({"host": socket.gethostname(), "pid": os.getpid(), "expires_at": "2999-01-01T00:00:00Z"}, 0, False),
+        ({"host": "ci-7", "pid": 1, "ttl_seconds": 300}, 299.9, False),  # age by the store's clock
+        ({"host": "ci-7", "pid": 1, "ttl_seconds": 300}, 300, True),
+        ({"host": "ci-7", "pid": 1, "ttl_seconds": 60, "expires_at": "2999-01-01T00:00:00Z"}, 60, True),  # not ours
+        ({"host": "ci-7", "pid": 1}, 299, False),  # no ttl (written by hand): the default 5 minutes
+        ({"host": "ci-7", "pid": 1, "ttl_seconds": "x"}, 300, True),
+        ({"host": socket.gethostname(), "pid": os.getpid(), "ttl_seconds": 300}, 0, False),  # this live process
     ],
 )
 def test_when_a_lock_is_stale(holder, age, stale):
@@ -203,7 +205,7 @@ def test_a_lock_of_a_dead_process_on_this_host_is_stale():
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    assert _stale({"host": socket.gethostname(), "pid": child.pid, "expires_at": "2999-01-01T00:00:00Z"}, found(0))
+    assert _stale({"host": socket.gethostname(), "pid": child.pid, "ttl_seconds": 300}, found(0))
 
 
 def test_a_state_that_is_not_a_state_is_named_by_its_url(backend, s3, monkeypatch):
@@ -247,12 +249,12 @@ WHERE = "s3://acme-state/clinic/state.json"
          "the S3 bucket acme-state is not in the region tkctl asked https://minio.example:9000 for (PermanentRedirect: "
          "use the right endpoint); set `region` under `state` in tkctl.yaml to the bucket's region"),
         (client_error("NotImplemented", 501, "A header you provided implies functionality that is not implemented"),
-         f"the S3 store at https://minio.example:9000 does not support a request tkctl needs to write {WHERE} "
+         f"the S3 store at https://minio.example:9000 does not support a request tkctl needs to write the state {WHERE} "
          "(NotImplemented: A header you provided implies functionality that is not implemented); tkctl writes the "
          "state with conditional requests (If-Match, If-None-Match), which AWS S3, MinIO, Cloudflare R2 and recent "
          "Ceph support"),
         (client_error("InternalError", 500, "We encountered an internal error"),
-         f"the S3 store at https://minio.example:9000 refused to write {WHERE}: HTTP 500 InternalError: We "
+         f"the S3 store at https://minio.example:9000 refused to write the state {WHERE}: HTTP 500 InternalError: We "
          "encountered an internal error"),
         (bx.EndpointConnectionError(endpoint_url="https://minio.example:9000/acme-state/clinic/state.json"),
          f"cannot reach the S3 endpoint https://minio.example:9000 (bucket acme-state) to write the state {WHERE}: "

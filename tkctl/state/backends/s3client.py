@@ -152,7 +152,7 @@ class S3Bucket:
         """A StateError naming the bucket, the endpoint and what to do; never a credential."""
         from botocore import exceptions as bx
 
-        where = f"s3://{self.spec.bucket}/{key or self.spec.key}"
+        state = f"s3://{self.spec.bucket}/{self.spec.key}"
         endpoint, bucket = self.endpoint, self.spec.bucket
         if isinstance(exc, bx.ProfileNotFound):
             text = (f"the AWS profile {self.spec.profile!r} (`profile` under `state` in tkctl.yaml) is not in the AWS "
@@ -161,15 +161,15 @@ class S3Bucket:
             text = self._no_credentials(str(exc))
         elif isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
                               bx.ConnectionClosedError, bx.ProxyConnectionError, bx.SSLError)):
-            text = (f"cannot reach the S3 endpoint {endpoint} (bucket {bucket}) to {action} the state {where}: "
+            text = (f"cannot reach the S3 endpoint {endpoint} (bucket {bucket}) to {action} the state {state}: "
                     f"{_short(str(exc))}")
         elif isinstance(exc, bx.ClientError):
-            text = self._refusal(exc, action, where)
+            text = self._refusal(exc, action, state, f"s3://{bucket}/{key or self.spec.key}")
         else:
-            text = f"S3 error at {endpoint} (bucket {bucket}) while trying to {action} the state {where}: {_short(str(exc))}"
+            text = f"S3 error at {endpoint} (bucket {bucket}) while trying to {action} the state {state}: {_short(str(exc))}"
         return StateError(redact(text))
 
-    def _refusal(self, exc: Any, action: str, where: str) -> str:
+    def _refusal(self, exc: Any, action: str, state: str, obj: str) -> str:
         error = exc.response.get("Error", {}) if isinstance(getattr(exc, "response", None), dict) else {}
         code = str(error.get("Code") or "")
         message = _short(str(error.get("Message") or ""))
@@ -183,16 +183,17 @@ class S3Bucket:
             return (f"the S3 store at {endpoint} refused the AWS credentials ({said}); check AWS_ACCESS_KEY_ID and "
                     "AWS_SECRET_ACCESS_KEY, or the AWS profile")
         if code in _DENIED or status == 403:
-            return (f"the S3 store at {endpoint} denied access to {where} ({said}); check the AWS credentials and "
+            return (f"the S3 store at {endpoint} denied access to {obj} ({said}); check the AWS credentials and "
                     "the bucket's policy: tkctl needs s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket")
         if code in _WRONG_REGION:
             return (f"the S3 bucket {bucket} is not in the region tkctl asked {endpoint} for ({said}); set `region` "
                     "under `state` in tkctl.yaml to the bucket's region")
         if code == "NotImplemented" or status == 501:
-            return (f"the S3 store at {endpoint} does not support a request tkctl needs to {action} {where} ({said}); "
+            return (f"the S3 store at {endpoint} does not support a request tkctl needs to {action} the state {state} "
+                    f"({said}); "
                     "tkctl writes the state with conditional requests (If-Match, If-None-Match), which AWS S3, "
                     "MinIO, Cloudflare R2 and recent Ceph support")
-        return f"the S3 store at {endpoint} refused to {action} {where}: HTTP {status} {said}"
+        return f"the S3 store at {endpoint} refused to {action} the state {state}: HTTP {status} {said}"
 
     def _no_credentials(self, detail: str = "") -> str:
         profile = f" (profile {self.spec.profile!r})" if self.spec.profile else ""

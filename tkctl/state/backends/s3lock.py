@@ -2,16 +2,17 @@
 
 Taking the lock is one conditional write (`If-None-Match: *`): of two tkctls, the store lets
 exactly one create it, on any number of machines. The object holds JSON naming the holder:
-    {"pid": 4242, "host": "ci-7", "user": "ana", "command": "apply",
-     "created_at": "2024-05-01T09:30:00Z", "expires_at": "2024-05-01T09:35:00Z", "nonce": "..."}
+    {"pid": 4242, "host": "ci-7", "user": "ana", "command": "apply", "created_at": "2024-05-01T09:30:00Z",
+     "expires_at": "2024-05-01T09:35:00Z", "ttl_seconds": 300, "nonce": "..."}
 
-A holder renews its lock every RENEW_SECONDS, pushing `expires_at` TTL_SECONDS ahead (a write
-conditional on the lock's ETag, so it never renews a lock that is no longer its own). A tkctl
-that was killed stops renewing, and once the store's clock (the Date of its answers, so no
-host's clock matters) passes `expires_at`, the lock is stale: the next tkctl takes it over,
-with one write conditional on the stale lock's ETag, so of two that try, one wins. As with the
-local lock, a holder that was a process on this host that no longer exists is stale at once,
-and so is a lock object that is not JSON once it is GRACE_SECONDS old.
+A holder rewrites its lock every RENEW_SECONDS (a write conditional on the lock's ETag, so it
+never renews a lock that is no longer its own). A lock expires `ttl_seconds` after it was last
+written, by the store's clock alone: its Last-Modified against the Date of the store's answer,
+so no host's clock enters into it (`expires_at` is the holder's estimate, for people). A tkctl
+that was killed stops renewing; once its lock has expired it is stale, and the next tkctl takes
+it over with one write conditional on the stale lock's ETag, so of two that try, one wins. As
+with the local lock, a holder that was a process on this host that no longer exists is stale
+at once, and so is a lock object that is not JSON once it is GRACE_SECONDS old.
 
 A holder that finds its lock gone or replaced when renewing (`tkctl state unlock --force`, or
 an expiry while the machine slept) marks it lost, and the state is not written again.
@@ -58,22 +59,15 @@ def _parse(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _stale(holder: dict[str, Any] | None, found: Found) -> bool:
+    age = (found.server_now - found.last_modified).total_seconds()
     if holder is None:
-        return (found.server_now - found.last_modified).total_seconds() >= GRACE_SECONDS
+        return age >= GRACE_SECONDS
     if holder_is_dead_here(holder):
         return True
-    expires = _parse_time(holder.get("expires_at"))
-    return expires is not None and found.server_now >= expires
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    ttl = holder.get("ttl_seconds")
+    if not isinstance(ttl, (int, float)) or isinstance(ttl, bool):
+        ttl = TTL_SECONDS  # written by hand or by another tool: it still expires
+    return age >= ttl
 
 
 class S3Lock:
@@ -143,6 +137,7 @@ class S3Lock:
 
     def _put(self, holder: dict[str, Any], *, if_absent: bool = False, if_match: str | None = None) -> str:
         holder["expires_at"] = utc_stamp(datetime.now(timezone.utc) + timedelta(seconds=TTL_SECONDS))
+        holder["ttl_seconds"] = TTL_SECONDS
         body = (json.dumps(holder, indent=2) + "\n").encode("utf-8")
         return self.bucket.put(self.key, body, "lock", if_absent=if_absent, if_match=if_match)
 

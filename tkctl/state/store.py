@@ -10,8 +10,9 @@ Two ways to save, one guarantee (a change returns only once it is written):
   memory always matches what was written.
 - `GroupedStateStore` is for stores where one write costs a network round trip (S3). Workers
   whose changes arrive while a write is in flight wait for the next write, which carries all
-  of their changes at once: 8 concurrent steps cost 1 or 2 writes instead of 8 in a queue. No
-  timer, no background thread: a lone change is written at once. After a failed write the
+  of their changes at once, instead of queueing for a write each (benchmarks/state.py: 200
+  steps on 8 workers took 91 writes, and half the time a queue of 200 did). No timer, no
+  background thread: a lone change is written at once. After a failed write the
   store refuses every further change (apply stops); memory may then be ahead of what was
   written, and nothing reads it after that.
 """

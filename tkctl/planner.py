@@ -54,7 +54,7 @@ def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookin
     `warn_bookings` counts the future bookings of what the plan deletes or replaces (one search
     per such object); checking a saved plan for staleness does not need them."""
     live, app = read_account(target)
-    check_app(state, app, str(workspace.state_path(target.emulator)))
+    check_app(state, app, workspace.state_name(target.emulator))
     plan = build_plan(
         workspace.desired,
         live,

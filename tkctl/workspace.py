@@ -1,9 +1,9 @@
-"""A config folder as a command sees it: its settings, its desired state, and its state file.
+"""A config folder as a command sees it: its settings, its desired state, and its state backend.
 
-The state of the embedded emulator's account lives apart from the real account's state
-(`<config>/.tkctl/emulator-state.json`), so trying `--emulator` never mixes the two.
-Commands that change the state take its lock through `Workspace.locked`; reading it never
-locks, so any number of plans can run at once.
+The state of the embedded emulator's account lives apart from the real account's state, always
+in a local file (`<config>/.tkctl/emulator-state.json`), so trying `--emulator` never mixes
+the two nor touches a shared remote state. Commands that change the state take its lock
+through `Workspace.locked`; reading it never locks, so any number of plans can run at once.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ from tkctl.config.yamlfile import display_path
 from tkctl.core.model import DesiredState
 from tkctl.core.safety import Policy
 from tkctl.errors import Problem
-from tkctl.state.lock import StateLock
-from tkctl.state.store import State, StateStore, load_state, remove_leftover_temp_files
+from tkctl.state.backend import Notify, StateBackend, open_backend
+from tkctl.state.backends.local import LocalBackend
+from tkctl.state.format import State
+from tkctl.state.store import StateStore
 from tkctl.targets import emulator_dir
+
+EMULATOR_STATE = "emulator-state.json"
 
 
 @dataclass
@@ -29,6 +33,7 @@ class Workspace:
     settings: Settings
     desired: DesiredState
     warnings: list[Problem] = field(default_factory=list)
+    _backends: dict[bool, StateBackend] = field(default_factory=dict, repr=False, compare=False)
 
     def policy(self, *, allow_deletes: bool = False, allow_replace: bool = False, force: bool = False) -> Policy:
         """The safety policy: the command's flags, on top of this folder's (environment's) settings."""
@@ -44,22 +49,33 @@ class Workspace:
     def display_dir(self) -> str:
         return display_path(self.settings.config_dir)
 
-    def state_path(self, emulator: bool) -> Path:
-        if emulator:
-            name = f"emulator-{self.environment}-state.json" if self.environment else "emulator-state.json"
-            return emulator_dir(self.settings.config_dir) / name
-        return self.settings.state_path
+    def backend(self, emulator: bool) -> StateBackend:
+        """Where the state is kept: tkctl.yaml's `state`, or the emulator's own local file (one
+        per environment, as each environment has its own emulated account)."""
+        if emulator not in self._backends:
+            if emulator:
+                name = f"emulator-{self.environment}-state.json" if self.environment else EMULATOR_STATE
+                self._backends[emulator] = LocalBackend(emulator_dir(self.settings.config_dir) / name)
+            else:
+                self._backends[emulator] = open_backend(self.settings.state)
+        return self._backends[emulator]
+
+    def state_name(self, emulator: bool) -> str:
+        """How messages name the state: a path, or s3://bucket/key."""
+        return self.backend(emulator).name
 
     def read_state(self, emulator: bool) -> State:
-        return load_state(self.state_path(emulator))
+        return self.backend(emulator).read()
 
     @contextlib.contextmanager
-    def locked(self, emulator: bool, command: str) -> Iterator[StateStore]:
-        """The state store, under the exclusive lock, for a command that writes the state."""
-        path = self.state_path(emulator)
-        with StateLock(path, command):
-            remove_leftover_temp_files(path)  # a killed save's debris: nobody else can be writing
-            yield StateStore(path, load_state(path))
+    def locked(self, emulator: bool, command: str, lock_timeout: float = 0.0,
+               notify: Notify | None = None) -> Iterator[StateStore]:
+        """The state store, under the exclusive lock, for a command that writes the state.
+
+        With `lock_timeout`, a held lock is waited for that many seconds (`notify` is told
+        whom for) instead of refused at once."""
+        with self.backend(emulator).locked(command, lock_timeout, notify) as store:
+            yield store
 
 
 def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = None, env: str | None = None,

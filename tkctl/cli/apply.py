@@ -20,6 +20,7 @@ from tkctl.apply import Executor
 from tkctl.cli import options
 from tkctl.cli.judge import judge, refused
 from tkctl.cli.plan import problems_error
+from tkctl.cli.state import note
 from tkctl.config.settings import ENV_VAR
 from tkctl.core.planfile import staleness
 from tkctl.errors import PlanRefused
@@ -41,27 +42,29 @@ from tkctl.workspace import open_workspace
 @options.excludes
 @options.safety
 @options.env
+@options.lock_timeout
 @options.emulator
 @options.color
 def command(target: str, auto_approve: bool, checksum: str | None, targets: tuple[str, ...],
             excludes: tuple[str, ...], allow_deletes: bool, allow_replace: bool, force: bool, env: str | None,
-            emulator: bool, color: str) -> int:
+            lock_timeout: float, emulator: bool, color: str) -> int:
     """Make the live account match DIR (default: .), or apply the saved plan PLANFILE."""
     flags = {"allow_deletes": allow_deletes, "allow_replace": allow_replace, "force": force}
     if Path(target).is_file():
         if checksum or targets or excludes or env:
             raise click.UsageError("--checksum, --target, --exclude and --env are for a config folder; a saved plan "
                                    "carries its own checksum, scope and environment")
-        return _apply_saved(target, emulator, color, flags)
-    return _apply_dir(target, auto_approve, checksum, emulator, color, flags, list(targets), list(excludes), env)
+        return _apply_saved(target, lock_timeout, emulator, color, flags)
+    return _apply_dir(target, auto_approve, checksum, lock_timeout, emulator, color, flags, list(targets),
+                      list(excludes), env)
 
 
-def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulator: bool, color: str,
-               flags: dict[str, bool], targets: list[str], excludes: list[str], env: str | None) -> int:
+def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, lock_timeout: float, emulator: bool,
+               color: str, flags: dict[str, bool], targets: list[str], excludes: list[str], env: str | None) -> int:
     out = sys.stdout
     workspace = open_workspace(config_dir, env=env, warn=options.warn)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
-            workspace.locked(emulator, "apply") as store:
+            workspace.locked(emulator, "apply", lock_timeout, note) as store:
         plan = make_plan(workspace, target, store.state, targets=targets, excludes=excludes)
         data = plan.data(__version__)
         found = judge(data, workspace.policy(**flags))
@@ -82,7 +85,7 @@ def _apply_dir(config_dir: str, auto_approve: bool, checksum: str | None, emulat
     return 0
 
 
-def _apply_saved(plan_file: str, emulator: bool, color: str, flags: dict[str, bool]) -> int:
+def _apply_saved(plan_file: str, lock_timeout: float, emulator: bool, color: str, flags: dict[str, bool]) -> int:
     out = sys.stdout
     saved = read_plan_file(plan_file)
     planned_on = saved["target"]
@@ -98,7 +101,7 @@ def _apply_saved(plan_file: str, emulator: bool, color: str, flags: dict[str, bo
     environ = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     workspace = open_workspace(config_dir, environ, env=planned_on.get("environment"))
     with open_target(workspace.settings, emulator=bool(planned_on.get("emulator")), environ=os.environ) as target, \
-            workspace.locked(target.emulator, "apply") as store:
+            workspace.locked(target.emulator, "apply", lock_timeout, note) as store:
         current = make_plan(workspace, target, store.state, warn_bookings=False)
         reasons = staleness(saved, current)
         if reasons:

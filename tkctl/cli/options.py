@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from tkctl.render.markdown import DEFAULT_MAX_CHARS
@@ -57,6 +59,8 @@ def safety(command):
     command = click.option("--allow-deletes", is_flag=True,
                            help="Allow the plan to delete objects removed from the config.")(command)
     return command
+
+
 env = click.option(
     "--env", "env", metavar="NAME", default=None,
     help="The environment of tkctl.yaml to use (default: TKCTL_ENV). Needed when environments are declared.",
@@ -66,3 +70,32 @@ env = click.option(
 def warn(message: str) -> None:
     """Print the config's warnings on stderr, where they never mix with a plan on stdout."""
     click.echo(message, err=True)
+
+
+class Duration(click.ParamType):
+    """`30s`, `5m`, `1h30m`, `90` (seconds) -> seconds, as a float."""
+
+    name = "duration"
+    _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+    _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            return float(text)
+        parts = self._PART.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            self.fail(f"{value!r} is not a duration: write it like 30s, 5m, 1h30m, or 0 to not wait", param, ctx)
+        return sum(float(n) * self._UNIT[u] for n, u in parts)
+
+
+lock_timeout = click.option(
+    "--lock-timeout",
+    type=Duration(),
+    default="0",
+    show_default=True,
+    metavar="DURATION",
+    help="If another tkctl holds the state lock, wait up to DURATION (30s, 5m, 1h) for it instead of failing at once.",
+)

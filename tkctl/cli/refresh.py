@@ -12,6 +12,7 @@ import os
 import click
 
 from tkctl.cli import options
+from tkctl.cli.state import note
 from tkctl.core.drift import refresh
 from tkctl.planner import check_app, read_account, records
 from tkctl.state.store import StateEntry
@@ -22,14 +23,15 @@ from tkctl.workspace import open_workspace
 @click.command(name="refresh")
 @options.config_dir
 @options.env
+@options.lock_timeout
 @options.emulator
-def command(config_dir: str, env: str | None, emulator: bool) -> int:
+def command(config_dir: str, env: str | None, lock_timeout: float, emulator: bool) -> int:
     """Record the live state of CONFIG_DIR's objects (default: .) in the state file."""
     workspace = open_workspace(config_dir, env=env)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
-            workspace.locked(emulator, "refresh") as store:
+            workspace.locked(emulator, "refresh", lock_timeout, note) as store:
         live, app = read_account(target)
-        check_app(store.state, app, str(store.path))
+        check_app(store.state, app, store.name)
         store.bind_app({"id": app["id"], "slug": app["slug"]})
         items = refresh(workspace.desired, live, records(store.state))
         recorded = forgotten = 0

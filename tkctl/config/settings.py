@@ -24,6 +24,7 @@ from tkctl.config.schema import did_you_mean, load_schema, schema_issues
 from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
 from tkctl.core.safety import DEFAULT_MAX_SHARE, DEFAULT_MIN_MANAGED
 from tkctl.errors import Location, Problem
+from tkctl.state.spec import LocalStateSpec, S3StateSpec, StateSpec
 
 SETTINGS_FILE = "tkctl.yaml"
 DEFAULT_API_URL = "https://api.timekit.io/v2"
@@ -43,7 +44,7 @@ class Settings:
     config_dir: Path  # absolute
     api_url: str  # resolved: TIMEKIT_API_URL, else tkctl.yaml api_url, else the default; no trailing /
     token_env: str  # name of the variable holding the app token
-    state_path: Path  # absolute
+    state: StateSpec  # where the state is kept: a local file (absolute path) or an S3 object
     requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE  # client-side pacing; 0 = off
     # Object files and ui_file paths may lead outside config_dir (safefile.py says why not by default).
     allow_files_outside_config: bool = False
@@ -55,6 +56,11 @@ class Settings:
     max_share: float = DEFAULT_MAX_SHARE
     min_managed: int = DEFAULT_MIN_MANAGED
     ignore_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def state_path(self) -> Path | None:
+        """The local state file; None when the state is kept in S3."""
+        return self.state.path if isinstance(self.state, LocalStateSpec) else None
 
 
 def declared_environments(config_dir: Path) -> tuple[list[str], list[Problem]]:
@@ -106,7 +112,7 @@ def read_settings(config_dir: Path, environ: Mapping[str, str], env: str | None 
         config_dir=config_dir,
         api_url=api_url.rstrip("/"),
         token_env=_string(values.get("token_env")) or DEFAULT_TOKEN_ENV,
-        state_path=Path(os.path.normpath(config_dir / (_string(values.get("state")) or DEFAULT_STATE))),
+        state=parse_state_setting(values.get("state"), config_dir),
         requests_per_minute=_rate(values.get("requests_per_minute")),
         allow_files_outside_config=values.get("allow_files_outside_config") is True,
         environment=env if env in declared else None,
@@ -148,18 +154,46 @@ def _read(config_dir: Path) -> tuple[dict[str, Any], YamlFile | None, list[Probl
 
 
 def _shared_states(config_dir: Path, declared: Mapping[str, Any], where: str) -> list[Problem]:
-    """Two environments writing one state file would each see the other's objects as theirs."""
-    seen: dict[str, str] = {}
+    """Two environments writing one state would each see the other's objects as theirs."""
+    seen: dict[StateSpec, str] = {}
     out = []
     for name in sorted(declared):
         env = declared[name] if isinstance(declared[name], dict) else {}
-        state = _string(env.get("state")) or f".tkctl/{name}/state.json"
-        path = os.path.normpath(config_dir / state)
-        if path in seen:
-            out.append(Problem(f'uses the same state file as environment "{seen[path]}" ({state}); each environment '
-                               "needs its own state", Location(where), field=f"environments.{name}.state"))
-        seen.setdefault(path, name)
+        spec = parse_state_setting(env.get("state") or f".tkctl/{name}/state.json", config_dir)
+        if spec in seen:
+            out.append(Problem(f'uses the same state as environment "{seen[spec]}" ({_spec_name(spec)}); each '
+                               "environment needs its own state", Location(where), field=f"environments.{name}.state"))
+        seen.setdefault(spec, name)
     return out
+
+
+def _spec_name(spec: StateSpec) -> str:
+    return str(spec.path) if isinstance(spec, LocalStateSpec) else f"s3://{spec.bucket}/{spec.key}"
+
+
+def parse_state_setting(value: Any, config_dir: Path) -> StateSpec:
+    """Where a `state:` value keeps the state; local paths are relative to `config_dir`.
+
+    Check the value against the schema's `#/$defs/state` first (in tkctl.schema.json): its
+    problems are reported from there, with file, line and field. This only builds the spec,
+    and falls back to the default file for anything the schema refuses. Environments call it
+    with their own `state:` value.
+    """
+    if isinstance(value, str) and value:
+        return LocalStateSpec(_local_path(config_dir, value))
+    if isinstance(value, dict):
+        backend = value.get("backend")
+        bucket, key = _string(value.get("bucket")), _string(value.get("key"))
+        if backend == "s3" and bucket and key:
+            return S3StateSpec(bucket=bucket, key=key, region=_string(value.get("region")),
+                               endpoint_url=_string(value.get("endpoint_url")), profile=_string(value.get("profile")))
+        if backend == "local":
+            return LocalStateSpec(_local_path(config_dir, _string(value.get("path")) or DEFAULT_STATE))
+    return LocalStateSpec(_local_path(config_dir, DEFAULT_STATE))
+
+
+def _local_path(config_dir: Path, path: str) -> Path:
+    return Path(os.path.normpath(config_dir / path))
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The lock that keeps two applies from writing one state file at the same time.
+"""The lock that keeps two applies from writing one local state file at the same time.
 
 The lock is a file next to the state, `<state>.lock`, created with O_CREAT|O_EXCL so exactly
 one process can create it. It holds JSON naming the holder, for the error the loser sees:
@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any
 
 from tkctl.errors import LockError, StateError
+from tkctl.state.backend import LockHeld
 
 
 GRACE_SECONDS = 5.0
@@ -65,6 +66,30 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def new_holder(command: str) -> dict[str, Any]:
+    """Who takes a lock, as the lock records it (for the error its loser sees); `nonce` is ours."""
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "user": _user(),
+        "command": command,
+        "created_at": utc_stamp(dt.datetime.now(dt.timezone.utc)),
+        "nonce": uuid.uuid4().hex,
+    }
+
+
+def utc_stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def holder_is_dead_here(holder: dict[str, Any]) -> bool:
+    """Whether the lock's holder was a process on this host that no longer exists."""
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname() or not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    return not _pid_alive(pid)
+
+
 class StateLock:
     """Context manager holding `<state_path>.lock` for one tkctl command."""
 
@@ -93,14 +118,7 @@ class StateLock:
     def acquire(self) -> None:
         if self.held:
             raise LockError(f"this tkctl already holds the lock {self.path}")
-        holder = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "user": _user(),
-            "command": self.command,
-            "created_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "nonce": uuid.uuid4().hex,
-        }
+        holder = new_holder(self.command)
         # A few rounds: after a stale lock is moved aside, or a lock vanishes under us, retry.
         for _ in range(3):
             if self._create(holder):
@@ -113,15 +131,16 @@ class StateLock:
                 if self._age() >= GRACE_SECONDS:
                     self._take_over(None)  # its writer died before writing it
                     continue
-                raise LockError(
+                raise LockHeld(
                     f"the state file {self.state_path} is locked, but the lock file {self.path} "
                     f"cannot be read ({problem}). If no tkctl is running, run `tkctl state unlock` "
-                    f"or delete {self.path}."
+                    f"or delete {self.path}.",
+                    f"an unreadable lock file ({problem})",
                 )
             if self._is_stale(other):
                 self._take_over(other)
                 continue  # if another tkctl won the takeover, the next round names it
-            raise LockError(self._held_message(other))
+            raise LockHeld(self._held_message(other), describe_holder(other))
         raise LockError(f"could not take the lock {self.path}: other tkctl processes keep taking it")
 
     def release(self) -> None:
@@ -204,10 +223,7 @@ class StateLock:
             pass
 
     def _is_stale(self, other: dict[str, Any]) -> bool:
-        pid = other.get("pid")
-        if other.get("host") != socket.gethostname() or not isinstance(pid, int) or pid <= 0:
-            return False
-        return not _pid_alive(pid)
+        return holder_is_dead_here(other)
 
     def _take_over(self, stale: dict[str, Any] | None) -> None:
         """Move the stale lock aside, then let the caller create ours.
@@ -243,6 +259,8 @@ class StateLock:
 
 
 def describe_holder(other: dict[str, Any]) -> str:
+    """`ana@ci-7 (pid 4242, tkctl apply since 2024-05-01T09:30:00Z)`; a lock that expires says when."""
     who = f"{other.get('user', 'unknown')}@{other.get('host', 'unknown')}"
+    expiry = f", expires {other['expires_at']}" if isinstance(other.get("expires_at"), str) else ""
     return (f"{who} (pid {other.get('pid', '?')}, tkctl {other.get('command', '?')} "
-            f"since {other.get('created_at', '?')})")
+            f"since {other.get('created_at', '?')}{expiry})")

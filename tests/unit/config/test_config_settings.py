@@ -6,6 +6,7 @@ import pytest
 
 from tkctl.config import Settings, load_config
 from tkctl.errors import ConfigError
+from tkctl.state.spec import LocalStateSpec
 
 OBJECTS = {"a.yaml": "resources: {}\n"}
 
@@ -33,7 +34,7 @@ def test_defaults(make_config, tmp_path):
         config_dir=tmp_path / "cfg",
         api_url="https://api.timekit.io/v2",
         token_env="TIMEKIT_APP_TOKEN",
-        state_path=tmp_path / "cfg" / ".tkctl" / "state.json",
+        state=LocalStateSpec(tmp_path / "cfg" / ".tkctl" / "state.json"),
     )
 
 
@@ -73,7 +74,7 @@ def test_the_default_environment_is_os_environ(make_config, monkeypatch):
         ("api_url: ftp://x\n", {}, ['cfg/tkctl.yaml, line 1, column 1: api_url: must be an http:// or https:// URL (got "ftp://x")']),
         ("token_env: my token\n", {}, ["cfg/tkctl.yaml, line 1, column 1: token_env: must be the name of an environment "
                                        'variable, such as TIMEKIT_APP_TOKEN (got "my token")']),
-        ("state: [a]\n", {}, ["cfg/tkctl.yaml, line 1, column 1: state: must be a string, not a list"]),
+        ("state: [a]\n", {}, ["cfg/tkctl.yaml, line 1, column 1: state: must be a string or a mapping, not a list"]),
         ("requests_per_minute: -5\n", {}, ["cfg/tkctl.yaml, line 1, column 1: requests_per_minute: must be a whole "
                                             "number of requests per minute, at most 1,000,000 (0 turns pacing off) (got -5)"]),
         ("- a\n", {}, ["cfg/tkctl.yaml, line 1, column 1: must be a mapping of settings (api_url, token_env, state, "

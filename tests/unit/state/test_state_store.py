@@ -336,7 +336,7 @@ def test_a_file_where_the_folder_should_be_is_a_state_error(tmp_path: Path) -> N
 
 
 def test_leftover_temp_files_of_a_killed_save_are_removed(tmp_path: Path) -> None:
-    from tkctl.state.store import remove_leftover_temp_files
+    from tkctl.state.backends.local import remove_leftover_temp_files
 
     path = tmp_path / "state.json"
     StateStore(path, new_state()).save()

@@ -1,0 +1,219 @@
+"""The state's content and its one text form, the same on every backend.
+
+Format (docs/state-format.md): JSON, indent 2, sorted keys, so it diffs well in git:
+    {"format_version": 2, "serial": 7, "lineage": "<uuid4>", "tkctl_version": "0.1.0",
+     "app": {"id": "<timekit app id>", "slug": "clinic"},
+     "objects": {"resource.dr-jones": {"kind": "resource", "key": "dr-jones",
+                                       "id": "<timekit id>", "fingerprint": "sha256:...",
+                                       "fields": {"name": "1f0c...", ...}}}}
+
+`serial` grows by one on every save and `lineage` never changes after the first apply, so two
+copies of a state can be told apart; `app` binds the state to the Timekit app it describes,
+so pointing the same config at another account is refused instead of planning to recreate
+everything. `fields` holds a short digest per field of what was applied, which lets a plan
+tell a change in the YAML from a change made in the account.
+
+Only the fields of StateEntry are ever written, so no token or `api_token` can reach the text
+whatever the caller holds. Format 1 (before `app` and `fields`) is read and upgraded on the
+next save. Where the text is kept (a file, an S3 object) is a backend's business.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tkctl import __version__
+from tkctl.errors import StateError
+
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+ENTRY_FIELDS = ("kind", "key", "id", "fingerprint")
+KINDS = ("resource", "calendar", "project")
+# A state is a few hundred bytes per object; anything near this is not a state.
+MAX_STATE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class StateEntry:
+    kind: str
+    key: str
+    id: str
+    fingerprint: str
+    fields: dict[str, str] = field(default_factory=dict)  # field name -> short digest
+    lifecycle: dict[str, Any] = field(default_factory=dict)  # {"protect": true, "on_remove": "forget"}
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.key}"
+
+
+@dataclass
+class State:
+    lineage: str
+    serial: int = 0
+    entries: dict[str, StateEntry] = field(default_factory=dict)  # keyed "kind.key"
+    app: dict[str, str] | None = None  # {"id", "slug"} of the Timekit app, once known
+
+    def get(self, kind: str, key: str) -> StateEntry | None:
+        return self.entries.get(f"{kind}.{key}")
+
+    def put(self, entry: StateEntry) -> None:
+        self.entries[entry.address] = entry
+
+    def remove(self, kind: str, key: str) -> None:
+        self.entries.pop(f"{kind}.{key}", None)
+
+    def ids(self) -> dict[tuple[str, str], str]:
+        return {(e.kind, e.key): e.id for e in self.entries.values()}
+
+
+def new_state() -> State:
+    """The state before the first save: no lineage yet (the first save chooses it), so a plan
+    made with no state stays valid until some apply creates one."""
+    return State(lineage="")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def parse_state(raw: bytes, name: str) -> State:
+    """The state in `raw`, the bytes kept at `name` (a path or `s3://bucket/key`, for messages)."""
+    if not raw.strip():
+        raise StateError(f"the state file {name} is empty; restore it from a backup or delete it to start afresh")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StateError(f"the state file {name} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise StateError(
+            f"the state file {name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise _shape_error(name, "it is nested too deeply to be a state file") from None
+    return _parse(name, doc)
+
+
+def _shape_error(name: str, what: str) -> StateError:
+    return StateError(f"the state file {name} is not a valid tkctl state file: {what}")
+
+
+def _parse(name: str, doc: Any) -> State:
+    if not isinstance(doc, dict):
+        raise _shape_error(name, f"the top level is {_json_type(doc)}, not an object")
+    version = doc.get("format_version")
+    if not _is_int(version) or version < 1:
+        raise _shape_error(name, '"format_version" must be a positive integer')
+    if version > FORMAT_VERSION or version not in READABLE_VERSIONS:
+        written_by = doc.get("tkctl_version")
+        by = f" (written by tkctl {written_by})" if isinstance(written_by, str) else ""
+        raise StateError(
+            f"the state file {name} has format version {version}{by}, but this tkctl "
+            f"{__version__} reads format versions up to {FORMAT_VERSION}; upgrade tkctl"
+        )
+    serial, lineage, objects = doc.get("serial"), doc.get("lineage"), doc.get("objects")
+    if not _is_int(serial) or serial < 0:
+        raise _shape_error(name, '"serial" must be a non-negative integer')
+    if not isinstance(lineage, str) or not lineage:
+        raise _shape_error(name, '"lineage" must be a non-empty string')
+    if not isinstance(objects, dict):
+        raise _shape_error(name, '"objects" must be an object')
+    app = doc.get("app")
+    if app is not None and not (isinstance(app, dict) and isinstance(app.get("id"), str) and app["id"]
+                                and all(isinstance(v, str) for v in app.values())):
+        raise _shape_error(name, '"app" must be an object with a string "id" (and "slug")')
+    state = State(lineage=lineage, serial=serial, app=dict(app) if app else None)
+    for address, raw in objects.items():
+        state.put(_parse_entry(name, address, raw))
+    return state
+
+
+def _parse_entry(name: str, address: str, raw: Any) -> StateEntry:
+    where = f"objects[{json.dumps(address)}]"
+    if not isinstance(raw, dict):
+        raise _shape_error(name, f"{where} must be an object")
+    for field_name in ENTRY_FIELDS:
+        if not isinstance(raw.get(field_name), str) or not raw[field_name]:
+            raise _shape_error(name, f'{where}."{field_name}" must be a non-empty string')
+    if raw["kind"] not in KINDS:
+        raise _shape_error(name, f'{where}."kind" must be one of {", ".join(KINDS)}, not {json.dumps(raw["kind"])}')
+    digests = raw.get("fields", {})
+    if not isinstance(digests, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in digests.items()):
+        raise _shape_error(name, f'{where}."fields" must be an object of strings')
+    lifecycle = raw.get("lifecycle", {})
+    if not isinstance(lifecycle, dict) or set(lifecycle) - {"protect", "on_remove"} or \
+            lifecycle.get("protect", True) is not True or lifecycle.get("on_remove", "forget") != "forget":
+        raise _shape_error(name, f'{where}."lifecycle" may hold only "protect": true and "on_remove": "forget"')
+    entry = StateEntry(**{n: raw[n] for n in ENTRY_FIELDS}, fields=dict(digests), lifecycle=dict(lifecycle))
+    if entry.address != address:
+        raise _shape_error(name, f'{where} holds "{entry.address}"; the key must match its kind and key')
+    return entry
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "null"
+
+
+# ---------------------------------------------------------------- writing
+
+
+def dump_state(state: State) -> str:
+    """The state's text; built from the entry fields only, so nothing else can leak into it.
+
+    The text is exactly `json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)`, but
+    laid out by hand: the indenting encoder is pure Python and, with apply saving after every
+    write, took 4 ms per save at 1,000 objects, holding the store lock all the while.
+    """
+    s = _encode_string
+    objects = [
+        f'    {s(address)}: {{\n{_fields_text(e.fields)}      "fingerprint": {s(e.fingerprint)},\n'
+        f'      "id": {s(e.id)},\n      "key": {s(e.key)},\n      "kind": {s(e.kind)}{_lifecycle_text(e.lifecycle)}\n    }}'
+        for address, e in sorted(state.entries.items())
+    ]
+    body = "{\n" + ",\n".join(objects) + "\n  }" if objects else "{}"
+    app = ""
+    if state.app:
+        pairs = ",\n".join(f"    {s(k)}: {s(v)}" for k, v in sorted(state.app.items()))
+        app = f'  "app": {{\n{pairs}\n  }},\n'
+    return (
+        "{\n"
+        f"{app}"
+        f'  "format_version": {FORMAT_VERSION},\n'
+        f'  "lineage": {s(state.lineage)},\n'
+        f'  "objects": {body},\n'
+        f'  "serial": {int(state.serial)},\n'
+        f'  "tkctl_version": {s(__version__)}\n'
+        "}\n"
+    )
+
+
+def _lifecycle_text(lifecycle: dict[str, Any]) -> str:
+    if not lifecycle:
+        return ""
+    pairs = ",\n".join(f"        {_encode_string(k)}: {json.dumps(v)}" for k, v in sorted(lifecycle.items()))
+    return f',\n      "lifecycle": {{\n{pairs}\n      }}'
+
+
+def _fields_text(digests: dict[str, str]) -> str:
+    if not digests:
+        return '      "fields": {},\n'
+    s = _encode_string
+    pairs = ",\n".join(f"        {s(k)}: {s(v)}" for k, v in sorted(digests.items()))
+    return f'      "fields": {{\n{pairs}\n      }},\n'
+
+
+# The C string encoder behind json.dumps(ensure_ascii=False).
+_encode_string = json.encoder.encode_basestring  # type: ignore[attr-defined]

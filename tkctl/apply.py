@@ -28,8 +28,8 @@ from tkctl.render.summary import SYMBOLS
 from tkctl.state.store import StateEntry, StateStore
 from tkctl.timekit.client import TimekitClient
 
-PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted", "adopt": "adopted",
-        "forget": "forgotten"}
+PAST = {"create": "created", "update": "updated", "replace": "replaced", "move": "moved", "delete": "deleted",
+        "adopt": "adopted", "forget": "forgotten"}
 
 
 @dataclass
@@ -39,7 +39,7 @@ class ApplyResult:
 
     def summary(self) -> str:
         d = self.done
-        extra = "".join(f", {d[a]} {PAST[a]}" for a in ("replace", "forget") if d[a])
+        extra = "".join(f", {d[a]} {PAST[a]}" for a in ("replace", "move", "forget") if d[a])
         return (
             f"Apply complete: {d['create']} created, {d['update']} updated, "
             f"{d['delete']} deleted, {d['adopt']} adopted{extra}."
@@ -140,6 +140,9 @@ class Executor:
             except ApiError as exc:
                 if exc.status not in (step.get("ok_statuses") or ()):
                     raise
+        if step.get("moved_from"):
+            old_kind, old_key = step["moved_from"].split(".", 1)
+            self.store.forget(old_kind, old_key)
         if step.get("forget"):
             kind, key = address.split(".", 1)
             with self._lock:

@@ -67,10 +67,10 @@ def test_reviewed_plans_in_ci_commands_work_as_written(tk, tmp_path):
 
 
 def test_environments_section_commands_work_as_written(tmp_path):
-    """The two commands under "Environments and variables", run from a copy of the repository's
+    """The two commands under "Environments and replication", run from a copy of the repository's
     examples folder, with the embedded emulator (no token needed for validate or --emulator)."""
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Environments and variables"):text.index("## The Timekit emulator")]
+    section = text[text.index("## Environments and replication"):text.index("### Export, import, renames")]
     commands = [line.strip().split("#")[0].strip() for line in section.splitlines() if line.startswith("    tkctl ")]
     assert len(commands) == 2
     shutil.copytree(ROOT / "examples" / "clinic-environments", tmp_path / "examples" / "clinic-environments",

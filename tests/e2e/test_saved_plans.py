@@ -48,8 +48,8 @@ def step_routes(plan: dict) -> collections.Counter:
 
 def test_a_saved_plan_is_applied_exactly_and_without_a_prompt(tk, applied, tmp_path):
     plan, plan_file = save_plan(tk, applied, tmp_path)
-    assert plan["summary"] == {"create": 1, "update": 1, "replace": 0, "delete": 1, "adopt": 0, "forget": 0,
-                               "no_change": 4}
+    assert plan["summary"] == {"create": 1, "update": 1, "replace": 0, "move": 0, "delete": 1, "adopt": 0,
+                               "forget": 0, "no_change": 4}
     # The emulator counts refused requests too; with its rate limit on, a 503 (which apply
     # answers by looking before sending again) would count as a second write.
     tk.emulator.configure(rate_limit=0)

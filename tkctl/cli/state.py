@@ -1,5 +1,10 @@
 """`tkctl state ...`: look after the state itself, on any backend.
 
+    tkctl state list [DIR]               what the state manages: address and Timekit id
+    tkctl state show ADDRESS [DIR]       one entry, as JSON
+    tkctl state mv OLD NEW [DIR]         rename a key, keeping its Timekit id
+    tkctl state rm ADDRESS... [DIR]      forget objects (nothing is deleted in the account)
+    tkctl state rebuild [DIR]            recover a lost state from the tags on live objects
     tkctl state unlock [DIR] [--force]   remove a lock left behind, saying whose it was
     tkctl state pull [DIR]               print the state (JSON) to stdout
     tkctl state push FILE [DIR]          replace the state with FILE, if it is its newer self
@@ -9,14 +14,19 @@ Pull and push together move a state from one backend to another (docs/state-back
 
 from __future__ import annotations
 
+import copy
+import json
+import os
+import re
 import sys
+import uuid
 
 import click
 
 from tkctl.cli import options
 from tkctl.errors import StateError
 from tkctl.fileio import read_regular_file
-from tkctl.state.format import MAX_STATE_BYTES, State, dump_state, parse_state
+from tkctl.state.format import MAX_STATE_BYTES, State, StateEntry, dump_state, parse_state
 from tkctl.state.lock import describe_holder
 from tkctl.workspace import open_workspace
 
@@ -124,3 +134,154 @@ def _refusal(file: str, pushed: State, current: State, name: str) -> str | None:
         return (f"refusing to push {file}: its serial {pushed.serial} is not newer than the serial {current.serial} "
                 f"of the state {name}, which has been written since {file} was made. Pull the state again.")
     return None
+
+
+@command.command(name="list")
+@options.config_dir
+@options.env
+@options.emulator
+def list_(config_dir: str, env: str | None, emulator: bool) -> int:
+    """List what the state of CONFIG_DIR (default: .) manages: address and Timekit id."""
+    backend = open_workspace(config_dir, env=env).backend(emulator)
+    state = backend.read()
+    for address, entry in sorted(state.entries.items(), key=lambda item: (_KIND_RANK[item[1].kind], item[0])):
+        click.echo(f"{address}  {entry.id}")
+    n = len(state.entries)
+    click.echo(f"{n} object{'s' if n != 1 else ''} in {backend.name}.", err=True)
+    return 0
+
+
+@command.command(name="show")
+@click.argument("address")
+@options.config_dir
+@options.env
+@options.emulator
+def show(address: str, config_dir: str, env: str | None, emulator: bool) -> int:
+    """Show one state entry (JSON): ADDRESS is kind.key, e.g. resource.dr-jones."""
+    backend = open_workspace(config_dir, env=env).backend(emulator)
+    entry = backend.read().entries.get(address)
+    if entry is None:
+        raise StateError(_unknown(address, backend.read(), backend.name))
+    data = {"address": address, "kind": entry.kind, "key": entry.key, "id": entry.id,
+            "fingerprint": entry.fingerprint, "fields": entry.fields}
+    if entry.lifecycle:
+        data["lifecycle"] = entry.lifecycle
+    click.echo(json.dumps(data, indent=2))
+    return 0
+
+
+@command.command(name="mv")
+@click.argument("old")
+@click.argument("new")
+@options.config_dir
+@options.env
+@options.lock_timeout
+@options.emulator
+def mv(old: str, new: str, config_dir: str, env: str | None, lock_timeout: float, emulator: bool) -> int:
+    """Rename OLD to NEW in the state (same kind), keeping its Timekit id: the next plan treats
+    the object as NEW's. A `moved:` entry in the config does the same as part of a plan."""
+    kind, _, new_key = new.partition(".")
+    if kind not in _KIND_RANK or not _KEY.match(new_key):
+        raise click.UsageError(f"{new!r} is not an address such as resource.dr-jones")
+    workspace = open_workspace(config_dir, env=env)
+    with workspace.locked(emulator, "state mv", lock_timeout, note) as store:
+        state = copy.deepcopy(store.state)
+        entry = state.entries.get(old)
+        if entry is None:
+            raise StateError(_unknown(old, state, store.name))
+        if entry.kind != kind:
+            raise StateError(f"{old} is a {entry.kind}; it can only be renamed to another {entry.kind}.* address")
+        if new in state.entries:
+            raise StateError(f"{new} is already in the state (id {state.entries[new].id}); remove it first with "
+                             "tkctl state rm")
+        state.remove(entry.kind, entry.key)
+        state.put(StateEntry(kind, new_key, entry.id, entry.fingerprint, dict(entry.fields), dict(entry.lifecycle)))
+        state.serial += 1  # plans saved before this no longer describe the state
+        store.replace(state)
+        name = store.name
+    click.echo(f"Moved {old} to {new} ({entry.id}) in {name}.")
+    return 0
+
+
+@command.command(name="rm")
+@click.argument("addresses", nargs=-1, required=True)
+@options.config_dir
+@options.env
+@options.lock_timeout
+@options.emulator
+def rm(addresses: tuple[str, ...], config_dir: str, env: str | None, lock_timeout: float, emulator: bool) -> int:
+    """Forget ADDRESSES: the state stops managing them; nothing is deleted in the account."""
+    workspace = open_workspace(config_dir, env=env)
+    with workspace.locked(emulator, "state rm", lock_timeout, note) as store:
+        missing = [a for a in addresses if a not in store.state.entries]
+        if missing:
+            raise StateError("; ".join(_unknown(a, store.state, store.name) for a in missing))
+        state = copy.deepcopy(store.state)
+        gone = [state.entries[a] for a in addresses]
+        for entry in gone:
+            state.remove(entry.kind, entry.key)
+        state.serial += 1
+        store.replace(state)
+        name = store.name
+    for entry in gone:
+        click.echo(f"Forgot {entry.address} ({entry.id}) in {name}; it stays in the account.")
+    return 0
+
+
+@command.command(name="rebuild")
+@options.config_dir
+@click.option("--force", is_flag=True, help="Replace a state that exists (its lineage is kept).")
+@options.env
+@options.lock_timeout
+@options.emulator
+def rebuild(config_dir: str, force: bool, env: str | None, lock_timeout: float, emulator: bool) -> int:
+    """Recover a lost state from the tags tkctl writes on live objects.
+
+    Every tagged resource and project is recorded under its tag, also those whose key has left
+    the config (the next plan shows them as deletes to review, never deleted silently); config
+    calendars are found by their resource and name. Changes nothing in the account."""
+    from tkctl.core.drift import rebuild as rebuilt_ids
+    from tkctl.core.drift import refresh
+    from tkctl.core.plan import StateRecord
+    from tkctl.planner import check_app, read_account
+    from tkctl.targets import open_target
+
+    workspace = open_workspace(config_dir, env=env)
+    with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target, \
+            workspace.locked(emulator, "state rebuild", lock_timeout, note) as store:
+        if store.state.entries and not force:
+            raise StateError(f"the state {store.name} holds {len(store.state.entries)} objects; rebuilding replaces "
+                             "it: add --force to do so")
+        live, app = read_account(target)
+        check_app(store.state, app, store.name)
+        ids, problems = rebuilt_ids(workspace.desired, live)
+        items = refresh(workspace.desired, live, {k: StateRecord(i) for k, i in ids.items()})
+        state = State(lineage=store.state.lineage or str(uuid.uuid4()), serial=store.state.serial + 1,
+                      app={"id": app["id"], "slug": app["slug"]})
+        for item in items:
+            assert item.id is not None and item.record is not None
+            state.put(StateEntry(item.kind, item.key, item.id, item.record.fingerprint, dict(item.record.fields)))
+        store.replace(state)
+        name = store.name
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    configured = {f"{o.kind}.{o.key}" for o in workspace.desired}
+    for address, entry in sorted(state.entries.items()):
+        note_ = "" if address in configured else "  (not in the config: the next plan deletes it, review it)"
+        click.echo(f"= {address}: {entry.id}{note_}")
+    missing = sorted(configured - set(state.entries))
+    click.echo(f"Rebuilt {name}: {len(state.entries)} recorded"
+               + (f"; {len(missing)} in the config not found live (the next plan creates them)" if missing else "")
+               + ". Nothing was changed in the account; run tkctl plan to review.")
+    return 0
+
+
+_KIND_RANK = {"resource": 0, "calendar": 1, "project": 2}
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _unknown(address: str, state: State, name: str) -> str:
+    from tkctl.config.schema import did_you_mean
+
+    guess = did_you_mean(address, list(state.entries))
+    return f"{address} is not in the state {name}" + (f'; did you mean "{guess}"?' if guess else "")

@@ -154,13 +154,34 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None) 
     report.warnings.extend(reader.warnings)
     problems.extend(reference_problems(entries))
     problems.extend(uniqueness_problems(entries))
+    problems.extend(_move_problems(reader.moves, objects))
     if problems:
         return report
-    state = DesiredState()
+    state = DesiredState(moves=[(old, new) for old, new, _ in reader.moves])
     for obj in objects.values():
         state.add(obj)
     report.desired = state
     return report
+
+
+def _move_problems(moves: list[tuple[str, str, Location]], objects: Mapping[tuple[str, str], DesiredObject]) -> list[Problem]:
+    """A rename names an old key that is gone from the config and a new one that is in it."""
+    out = []
+    seen: dict[str, Location] = {}
+    for old, new, where in moves:
+        if old.split(".", 1)[0] != new.split(".", 1)[0]:
+            out.append(Problem(f"moved: {old} -> {new}: a key can only be renamed within its kind", where))
+            continue
+        if tuple(new.split(".", 1)) not in objects:
+            out.append(Problem(f"moved: {old} -> {new}: {new} is not defined; define it (the object's block under "
+                               "its new key)", where))
+        if tuple(old.split(".", 1)) in objects:
+            out.append(Problem(f"moved: {old} -> {new}: {old} is still defined; remove its block (it is now {new})",
+                               where))
+        if old in seen:
+            out.append(Problem(f"moved: {old} is renamed twice (also at {seen[old]})", where))
+        seen.setdefault(old, where)
+    return out
 
 
 def object_files(root: Path) -> list[Path]:
@@ -206,6 +227,7 @@ class _FileReader:
         self.ui_cache: UiFileCache = {}
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.moves: list[tuple[str, str, Location]] = []  # (old address, new address, where)
 
     def read(self, path: Path) -> list[tuple[Entry, DesiredObject]]:
         """(Entry, DesiredObject) of each well-formed object of the file."""
@@ -235,6 +257,9 @@ class _FileReader:
         self.problems.extend(_problem(doc, path, message) for path, message in unknown)
         refined.update(path for path, _ in unknown)
         schema_errors, schema_warnings = check_schema("config", data)
+        for index, item in enumerate(data.get("moved") if isinstance(data.get("moved"), list) else ()):
+            if isinstance(item, dict) and isinstance(item.get("from"), str) and isinstance(item.get("to"), str):
+                self.moves.append((item["from"], item["to"], doc.location(("moved", index))))
         out = []
         for key_node, section_node in doc.mapping_items(doc.root):
             kind = KIND_OF_SECTION.get(key_node.value)

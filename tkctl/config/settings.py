@@ -63,6 +63,13 @@ class Settings:
         return self.state.path if isinstance(self.state, LocalStateSpec) else None
 
 
+def environment_settings(config_dir: Path) -> dict[str, dict[str, Any]]:
+    """Each declared environment's own settings as written (for export, which carries them)."""
+    data, _, _ = _read(config_dir)
+    envs = data.get("environments")
+    return {name: dict(v) for name, v in sorted(envs.items()) if isinstance(v, dict)} if isinstance(envs, dict) else {}
+
+
 def declared_environments(config_dir: Path) -> tuple[list[str], list[Problem]]:
     """The environments tkctl.yaml declares (for `validate`, which checks each)."""
     data, _, problems = _read(config_dir)

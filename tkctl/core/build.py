@@ -26,7 +26,7 @@ from tkctl.core.diff import FieldChange, field_changes
 from tkctl.core.digest import fingerprint
 from tkctl.core.ignore import keep_live, kept_meta_paths
 from tkctl.core.live import LiveObject, LiveState
-from tkctl.core.match import Matcher
+from tkctl.core.match import Matcher, tag_of
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import is_empty, ordered_fields
 from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_canonical, execution_order, record_of
@@ -57,16 +57,35 @@ def build_plan(
     (settings and environments); objects add their own with `lifecycle.ignore_fields`."""
     plan = Plan(changes=[], target=dict(target or {}), state=dict(state_info or {}),
                 config_digest=config_digest(desired))
+    state, moved = _apply_moves(plan, desired, state)
     ctx = _Context(live, state, ignore or {})
     for kind in KINDS:
         plan.managed[kind] = sum(1 for (k, _) in state if k == kind)
         for obj in desired.of_kind(kind):
-            _plan_object(plan, ctx, obj, state.get((kind, obj.key)))
+            _plan_object(plan, ctx, obj, state.get((kind, obj.key)), moved.get(f"{kind}.{obj.key}"))
     _plan_removed(plan, desired, live, ctx)
     _check_tags(plan, ctx.matcher)
     plan.unmanaged = _unmanaged(live, ctx.matcher)
     plan.changes.sort(key=execution_order)
     return plan
+
+
+def _apply_moves(plan: Plan, desired: DesiredState, state: Mapping[tuple[str, str], StateRecord]
+                 ) -> tuple[dict[tuple[str, str], StateRecord], dict[str, str]]:
+    """The state as if each `moved:` rename had happened: the new key takes the old key's
+    record. Returns it and {new address: old address} for the renames still to make."""
+    out = dict(state)
+    moved: dict[str, str] = {}
+    for old, new in desired.moves:
+        old_key, new_key = tuple(old.split(".", 1)), tuple(new.split(".", 1))
+        if old_key not in out:
+            continue  # already renamed, or never applied: nothing to carry over
+        if new_key in out:
+            plan.problems.append(f"moved: {old} -> {new}, but the state has both; forget one with tkctl state rm")
+            continue
+        out[new_key] = out.pop(old_key)
+        moved[new] = old
+    return out, moved
 
 
 def _ignored_paths(ctx: _Context, obj: DesiredObject, live_obj: LiveObject) -> list[str]:
@@ -83,11 +102,15 @@ def _effective(obj: DesiredObject, live_obj: LiveObject, paths: list[str]) -> De
     return DesiredObject(obj.kind, obj.key, fields, obj.refs, obj.location, obj.field_locations, obj.lifecycle)
 
 
-def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None) -> None:
+def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None,
+                 moved_from: str | None = None) -> None:
     matcher = ctx.matcher
     address = f"{obj.kind}.{obj.key}"
     protected = bool(obj.lifecycle.get("protect"))
     tracked = matcher.live.get(obj.kind, rec.id if rec else None)
+    if moved_from is not None and tracked is not None:
+        _plan_move(plan, ctx, obj, rec, tracked, moved_from)
+        return
     live_obj = tracked if tracked is not None else matcher.untracked(obj)
     if live_obj is None:
         plan.live_fingerprints[address] = None
@@ -100,7 +123,11 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         return
     kept = _ignored_paths(ctx, obj, live_obj)
     effective = _effective(obj, live_obj, kept)
-    want = desired_canonical(effective)
+    # The tag is how a lost create is found again; an object the state tracks needs none, so a
+    # tracked object made without one (imported, exported) is not changed just to add it. The
+    # tag is still sent whenever `meta` is.
+    untagged = tracked is not None and tag_of(live_obj) is None
+    want = desired_canonical(effective, tag=not untagged)
     want_fp = fingerprint(want)
     record = record_of(want, obj.lifecycle)
     matcher.bind(obj.kind, obj.key, live_obj.id)
@@ -146,6 +173,31 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         if rec is None or rec.fingerprint != want_fp or rec.fields != record.fields or \
                 dict(rec.lifecycle) != dict(record.lifecycle):
             plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
+
+
+def _plan_move(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None, live_obj: LiveObject,
+               moved_from: str) -> None:
+    """A renamed key: the state entry moves to the new key, then fields are brought in line
+    (the tag, at least, names the new key)."""
+    address = f"{obj.kind}.{obj.key}"
+    ctx.matcher.bind(obj.kind, obj.key, live_obj.id)
+    plan.ids[address] = live_obj.id
+    kept = _ignored_paths(ctx, obj, live_obj)
+    effective = _effective(obj, live_obj, kept)
+    untagged = tag_of(live_obj) is None
+    want = desired_canonical(effective, tag=not untagged)
+    record = record_of(want, obj.lifecycle)
+    have = ctx.matcher.live_canonical(live_obj, frozenset(effective.fields), ordered_fields(obj.kind, obj.fields))
+    plan.live_fingerprints[address] = fingerprint(have)
+    plan.live_fingerprints[moved_from] = fingerprint(have)
+    changes = with_causes(field_changes(have, want), rec, have, want, fingerprint(want))
+    top = list(dict.fromkeys(c.top for c in changes))
+    steps = [step_rules.move_step(moved_from, obj, record if not top else None),
+             *step_rules.update_steps(effective, top, record)]
+    plan.changes.append(Change("move", obj.kind, obj.key, live_obj.id, object_cause(changes), changes, obj, steps,
+                               reason=f"renamed from {moved_from}: the same Timekit object, under its new key",
+                               kept=[p for p in kept if _present(live_obj.fields, p)],
+                               protected=bool(obj.lifecycle.get("protect"))))
 
 
 def _present(fields: Mapping[str, Any], path: str) -> bool:

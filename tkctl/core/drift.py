@@ -84,3 +84,36 @@ def refresh(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, st
         changed = tuple(sorted(n for n in set(before) | set(record.fields) if before.get(n) != record.fields.get(n)))
         out.append(Refreshed(kind, key, obj.id, record, changed))
     return out
+
+
+def rebuild(desired: DesiredState, live: LiveState) -> tuple[dict[tuple[str, str], str], list[str]]:
+    """Which key each live object is, from the tags tkctl writes, for a lost state.
+
+    Resources and projects carry their key in `meta.tkctl_key`, also those whose key has left
+    the config (the next plan shows them as deletes to review); calendars have no tag, so a
+    config calendar is found by its resource and name. Returns ids by (kind, key) and problems
+    (two live objects with one tag: the older one is taken, the other named)."""
+    from tkctl.core.match import tag_of
+
+    ids: dict[tuple[str, str], str] = {}
+    problems: list[str] = []
+    for kind in ("resource", "project"):
+        for obj in sorted(live.of_kind(kind), key=lambda o: str(o.fields.get("created_at") or "")):
+            tag = tag_of(obj)
+            if not tag:
+                continue
+            if (kind, tag) in ids:
+                problems.append(f"{kind}.{tag}: {obj.id} carries the same tag as {ids[(kind, tag)]}; the older one "
+                                "is recorded, delete the duplicate by hand")
+                continue
+            ids[(kind, tag)] = obj.id
+    taken = set(ids.values())
+    for calendar in desired.of_kind("calendar"):
+        owner = ids.get(("resource", calendar.refs.get("resource") or ""))
+        for obj in live.of_kind("calendar"):
+            if obj.id not in taken and obj.fields.get("resource_id") == owner and \
+                    obj.fields.get("name") == calendar.fields.get("name"):
+                ids[("calendar", calendar.key)] = obj.id
+                taken.add(obj.id)
+                break
+    return ids, problems

@@ -49,6 +49,8 @@ class DesiredObject:
 @dataclass
 class DesiredState:
     objects: dict[tuple[str, str], DesiredObject] = field(default_factory=dict)
+    # `moved:` entries, (old address, new address): a renamed key keeps its live object.
+    moves: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, obj: DesiredObject) -> None:
         self.objects[(obj.kind, obj.key)] = obj

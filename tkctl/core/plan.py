@@ -21,7 +21,7 @@ from tkctl.core.steps import Record, Step
 FORMAT_VERSION = 2
 # replace: Timekit cannot change a field in place, so a new object replaces the old one.
 # forget: the object leaves the config with `on_remove: forget`; it stays live, unmanaged.
-ACTIONS = ("create", "update", "replace", "delete", "adopt", "forget")
+ACTIONS = ("create", "update", "replace", "move", "delete", "adopt", "forget")
 
 
 @dataclass(frozen=True)
@@ -146,10 +146,10 @@ class Plan:
         return data
 
 
-def desired_fields(obj: DesiredObject) -> dict[str, Any]:
-    """The object's API fields with references as keys and the tkctl tag in `meta`."""
+def desired_fields(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]:
+    """The object's API fields with references as keys and (with `tag`) the tkctl tag in `meta`."""
     fields = dict(obj.fields)
-    if obj.kind in ("resource", "project"):
+    if obj.kind in ("resource", "project") and tag:
         fields["meta"] = {**(fields.get("meta") or {}), MARKER: obj.key}
     if obj.kind == "calendar":
         fields["resource"] = obj.refs.get("resource")
@@ -158,8 +158,8 @@ def desired_fields(obj: DesiredObject) -> dict[str, Any]:
     return fields
 
 
-def desired_canonical(obj: DesiredObject) -> dict[str, Any]:
-    return canonical(obj.kind, desired_fields(obj), compare_only=frozenset(obj.fields),
+def desired_canonical(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]:
+    return canonical(obj.kind, desired_fields(obj, tag=tag), compare_only=frozenset(obj.fields),
                      ordered=ordered_fields(obj.kind, obj.fields))
 
 
@@ -184,7 +184,7 @@ def config_digest(desired: DesiredState) -> str:
     Comments and layout do not count: a reformatted file does not make a saved plan stale."""
     from tkctl.core.digest import sha256
 
-    return sha256([[o.kind, o.key, o.fields, o.refs] for o in desired])
+    return sha256([[[o.kind, o.key, o.fields, o.refs, o.lifecycle] for o in desired], desired.moves])
 
 
 def execution_order(change: Change) -> tuple:

@@ -86,6 +86,7 @@ class Step:
     record: Mapping[str, Any] | None = None
     forget: bool = False
     ok_statuses: tuple[int, ...] = ()
+    moved_from: str | None = None  # a rename: the state forgets this address first
 
     def data(self) -> dict[str, Any]:
         out: dict[str, Any] = {"phase": self.phase, "address": self.address, "action": self.action}
@@ -103,6 +104,8 @@ class Step:
             out["forget"] = True
         if self.ok_statuses:
             out["ok_statuses"] = list(self.ok_statuses)
+        if self.moved_from:
+            out["moved_from"] = self.moved_from
         return out
 
 
@@ -245,6 +248,13 @@ def delete_steps(kind: str, key: str) -> list[Step]:
     return [Step(DELETE_PHASE[kind], addr, "delete", request, forget=True, ok_statuses=(404,))]
 
 
+def move_step(old: str, obj: DesiredObject, record: Record | None) -> Step:
+    """The state entry of `old` becomes the object's: the same id under the new key. Later steps
+    record the final fingerprint; with none to come, this one does."""
+    return Step(WRITE_PHASE[obj.kind], address(obj.kind, obj.key), "move", moved_from=old,
+                record=record.data() if record else {"fingerprint": PENDING})
+
+
 def record_step(kind: str, key: str, record: Record) -> Step:
     """The object already matches: only the state learns its id or fingerprint."""
     return Step(STATE_PHASE, address(kind, key), "record", record=record.data())
@@ -260,6 +270,8 @@ def referenced(steps: list[Step]) -> set[str]:
     out: set[str] = set()
     for step in steps:
         out.add(step.address)
+        if step.moved_from:
+            out.add(step.moved_from)
         if isinstance(step.bind, Mapping):
             out.add(step.bind["address"])
         for request in (step.request, step.fallback):

@@ -19,7 +19,7 @@ COLOR_MODES = ("auto", "always", "never")
 
 # Terraform's convention, which users of plan tools already read at a glance.
 ACTION_COLORS = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "adopt": "cyan",
-                 "forget": "blue"}
+                 "forget": "blue", "move": "cyan"}
 
 
 def use_color(mode: str, stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-ACTIONS = ("create", "update", "replace", "delete", "adopt", "forget")
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "=", "forget": "x"}
+ACTIONS = ("create", "update", "replace", "move", "delete", "adopt", "forget")
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "move": ">", "delete": "-", "adopt": "=", "forget": "x"}
 
 NO_CHANGES = "No changes. The live account matches the configuration."
 
@@ -31,7 +31,7 @@ def summary_line(plan: Mapping[str, Any]) -> str:
     if counts["replace"]:
         parts.append(f"{counts['replace']} to replace")
     parts.append(f"{counts['delete']} to delete")
-    parts += [f"{counts[a]} to {a}" for a in ("adopt", "forget") if counts[a]]
+    parts += [f"{counts[a]} to {a}" for a in ("move", "adopt", "forget") if counts[a]]
     return f"Plan: {', '.join(parts)}."
 
 

@@ -68,8 +68,8 @@ def test_empty_account_creates_everything_in_dependency_order():
         ("create", "resource", "a", "config"), ("create", "resource", "b", "config"),
         ("create", "calendar", "c", "config"), ("create", "project", "p", "config"),
     ]
-    assert plan.summary() == {"create": 4, "update": 0, "replace": 0, "delete": 0, "adopt": 0, "forget": 0,
-                              "no_change": 0}
+    assert plan.summary() == {"create": 4, "update": 0, "replace": 0, "move": 0, "delete": 0, "adopt": 0,
+                              "forget": 0, "no_change": 0}
 
 
 def test_tracked_and_equal_is_no_change_despite_server_spellings():

@@ -11,6 +11,9 @@ next plan. A create whose answer was lost (timeout, 5xx, a 503 or 429 from anyth
 tkctl and Timekit) may or may not have happened, so it is never sent again blind: apply first
 looks for the object as the step's `lookup` says, and sends the create again only if nothing
 was made.
+
+Steps done, of how many, are shown on a progress bar (`tkctl.progress`) when someone watches;
+`report` receives one line per object done, after its phase.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Callable, Mapping
 
+from tkctl import progress
 from tkctl.core.steps import resolve_pointer
 from tkctl.errors import ApiError, ApplyFailed
 from tkctl.render.summary import SYMBOLS
@@ -62,8 +66,10 @@ class Executor:
         store: StateStore,
         report: Callable[[str], None] = lambda line: None,
         max_workers: int = 8,
+        bars: progress.Progress | None = None,
     ):
         self.client = client
+        self.bars = bars
         self.store = store
         self.report = report
         self.max_workers = max_workers
@@ -71,9 +77,20 @@ class Executor:
         self.ids: dict[str, str] = {}
         self.answers: dict[str, Any] = {}  # address -> answer of its create (for takeovers)
         self.claimed: set[str] = set()  # ids bound to some address: never found twice
+        self._task = progress.NO_TASK
 
     def run(self, plan: Mapping[str, Any]) -> ApplyResult:
         """Run every step of `plan` (its data form); raise ApplyFailed when some fail."""
+        steps = list(plan.get("steps") or [])
+        if not steps:
+            return self._run(plan, steps)
+        with (self.bars or progress.current()).task("Applying", total=len(steps), unit="steps") as self._task:
+            try:
+                return self._run(plan, steps)
+            finally:
+                self._task = progress.NO_TASK
+
+    def _run(self, plan: Mapping[str, Any], steps: list[dict]) -> ApplyResult:
         result = ApplyResult()
         self.ids = dict(plan.get("ids") or {})
         self.claimed = set(self.ids.values()) | {e.id for e in self.store.state.entries.values()}
@@ -81,7 +98,6 @@ class Executor:
         app = (plan.get("target") or {}).get("app")
         if app:
             self.store.bind_app({"id": app["id"], "slug": app.get("slug") or ""})
-        steps = list(plan.get("steps") or [])
         total = len({s["address"] for s in steps if s["address"] in actions})
         last_phase = {s["address"]: s["phase"] for s in steps}  # steps are in phase order
         for phase_number, phase in groupby(steps, key=lambda s: s["phase"]):
@@ -119,6 +135,7 @@ class Executor:
         try:
             for step in steps:
                 self._run_step(step)
+                self._task.advance()
         except (ApiError, StepFailed) as exc:
             return str(exc)
         return None

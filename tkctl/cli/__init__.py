@@ -7,16 +7,23 @@ Exit codes (documented in README):
     3   a bug in tkctl: a one-line message asking for a report (traceback with TKCTL_DEBUG=1)
     64  usage error (unknown option, bad argument); click's own 2 would collide with "changes"
     130 interrupted (Ctrl-C)
+
+Global options (docs/terminal.md): `-v`/`-vv`, `-q` and `--log-file FILE` are accepted before
+the command (`tkctl -v plan`) and after it (`tkctl plan -v`), on every command; `-v` given in
+both places counts twice. They are added to each command when it is registered, so a new
+command gets them without doing anything.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import sys
 import traceback
 
 import click
 
-from tkctl import __version__
+from tkctl import __version__, log, progress
 from tkctl.errors import TkctlError
 
 EXIT_OK = 0
@@ -27,7 +34,65 @@ EXIT_USAGE = 64
 EXIT_INTERRUPTED = 130
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+OUTPUT_KEY = "tkctl.output"
+
+
+def _output_option(ctx: click.Context, param: click.Parameter, value):
+    """Collect -v/-q/--log-file from every level of the command line and set up the log."""
+    if ctx.resilient_parsing or not value:  # shell completion parses without acting
+        return value
+    root = ctx.find_root()
+    given = root.meta.setdefault(OUTPUT_KEY, {"verbose": 0, "quiet": False, "log_file": None})
+    if param.name == "verbose":
+        given["verbose"] += value
+    elif param.name == "quiet":
+        given["quiet"] = True
+    else:
+        given["log_file"] = value
+    try:
+        level = log.level_of(given["verbose"], given["quiet"])
+    except log.LogSettingError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    try:
+        log.configure(level, given["log_file"])
+    except OSError as exc:
+        raise click.BadParameter(f"cannot append to {given['log_file']}: {exc.strerror or exc}", ctx,
+                                 param_hint="'--log-file'") from None
+    return value
+
+
+def output_options() -> list[click.Option]:
+    """New instances of the global options, for one command."""
+    return [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_output_option,
+                     help="Log each API request on stderr (-vv: with request and answer bodies)."),
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_output_option,
+                     help="Print only the result (the plan) and errors: no progress, no per-object lines."),
+        click.Option(["--log-file"], metavar="FILE", expose_value=False, callback=_output_option,
+                     type=click.Path(dir_okay=False, path_type=str),
+                     help="Also append the log to FILE (at -v level; -vv for bodies). Secrets are redacted."),
+    ]
+
+
+def add_output_options(command: click.Command) -> None:
+    """Give `command` (and, for a group, each of its commands) the global options, unless it
+    has an option of the same name already."""
+    taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
+    for option in output_options():
+        if not taken.intersection(option.opts):
+            command.params.append(option)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_output_options(sub)
+
+
+class TkctlGroup(click.Group):
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        add_output_options(cmd)
+        super().add_command(cmd, name)
+
+
+@click.group(cls=TkctlGroup, context_settings={"help_option_names": ["-h", "--help"]}, params=output_options())
 @click.version_option(__version__, prog_name="tkctl")
 def cli() -> None:
     """Manage a Timekit booking account as code."""
@@ -36,11 +101,13 @@ def cli() -> None:
 def _register() -> None:
     # Imported here so `tkctl --help` stays fast and a broken command cannot hide the others.
     from tkctl.cli import apply as apply_cmd
+    from tkctl.cli import completion as completion_cmd
     from tkctl.cli import drift as drift_cmd
     from tkctl.cli import emulator as emulator_cmd
     from tkctl.cli import export as export_cmd
     from tkctl.cli import fmt as fmt_cmd
     from tkctl.cli import github as github_cmd
+    from tkctl.cli import graph as graph_cmd
     from tkctl.cli import import_ as import_cmd
     from tkctl.cli import plan as plan_cmd
     from tkctl.cli import refresh as refresh_cmd
@@ -49,7 +116,7 @@ def _register() -> None:
     from tkctl.cli import validate as validate_cmd
 
     for module in (validate_cmd, fmt_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, export_cmd,
-                   import_cmd, state_cmd, github_cmd, emulator_cmd):
+                   import_cmd, state_cmd, graph_cmd, github_cmd, emulator_cmd, completion_cmd):
         cli.add_command(module.command)
 
 
@@ -60,9 +127,28 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
+def _show_traceback() -> bool:
+    """A traceback only on request: TKCTL_DEBUG=1 or -vv (TKCTL_LOG=debug)."""
+    return bool(os.environ.get("TKCTL_DEBUG")) or log.settings().level >= log.DEBUG
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run tkctl; return the exit code instead of raising, so tests and __main__ agree."""
     _register()
+    words = sys.argv[1:] if argv is None else argv
+    try:
+        log.start(shlex.join(["tkctl", *map(str, words)]))
+    except log.LogSettingError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_USAGE
+    try:
+        return _run(argv)
+    finally:
+        progress.reset()
+        log.reset()
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="tkctl", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -82,14 +168,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except TkctlError as exc:
         click.echo(f"error: {_redact(str(exc))}", err=True)
-        if os.environ.get("TKCTL_DEBUG"):
+        if _show_traceback():
             click.echo(_redact(traceback.format_exc()), err=True)
         return exc.exit_code
     except Exception as exc:  # a bug: one line, traceback only on request
         click.echo(f"error: tkctl hit a bug ({type(exc).__name__}: {_redact(str(exc))[:300]}). Please report it "
                    "to the tkctl maintainers with the command you ran"
-                   + ("." if os.environ.get("TKCTL_DEBUG") else "; TKCTL_DEBUG=1 shows the details."), err=True)
-        if os.environ.get("TKCTL_DEBUG"):
+                   + ("." if _show_traceback() else "; TKCTL_DEBUG=1 shows the details."), err=True)
+        if _show_traceback():
             click.echo(_redact(traceback.format_exc()), err=True)
         return EXIT_BUG
     return result if isinstance(result, int) else EXIT_OK

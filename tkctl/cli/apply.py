@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from tkctl import __version__
+from tkctl import __version__, log, progress
 from tkctl.apply import Executor
 from tkctl.cli import options
 from tkctl.cli.judge import judge, refused
@@ -118,10 +118,11 @@ def _apply_saved(plan_file: str, lock_timeout: float, emulator: bool, color: str
 
 
 def _execute(target: Target, store: StateStore, data: dict[str, Any]) -> None:
-    out = sys.stdout
-    result = Executor(target.client, store, report=lambda line: click.echo(line, file=out)).run(data)
+    # One line per object done, readable above a progress bar; none with -q (the summary stays).
+    report = (lambda line: None) if log.quiet() else progress.current().echo
+    result = Executor(target.client, store, report=report).run(data)
     if data["has_changes"]:
-        click.echo(result.summary(), file=out)
+        click.echo(result.summary())
 
 
 def _normal(checksum: str) -> str:

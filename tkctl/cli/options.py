@@ -6,6 +6,7 @@ import re
 
 import click
 
+from tkctl.render import FORMATS
 from tkctl.render.markdown import DEFAULT_MAX_CHARS
 
 config_dir = click.argument("config_dir", default=".", type=click.Path(file_okay=False, path_type=str))
@@ -24,10 +25,11 @@ color = click.option(
 )
 output_format = click.option(
     "--format", "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text for people, markdown for pull-request comments, json for machines.",
+    help="text for people, markdown for pull-request comments, json for machines, html for a "
+    "self-contained report (a CI artifact).",
 )
 max_chars = click.option(
     "--max-chars",

@@ -1,4 +1,4 @@
-"""Renderers of a plan's data form (text, Markdown, JSON), each writing to a stream it is given.
+"""Renderers of a plan's data form (text, Markdown, JSON, HTML), each writing to a stream it is given.
 
 The CLI calls `render` with the `--format` the user chose; colour is decided once with
 `use_color`, the Markdown budget by `--max-chars`.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, TextIO
 
 from tkctl.render.color import COLOR_MODES, use_color
+from tkctl.render.html import render_html
 from tkctl.render.json import render_json
 from tkctl.render.markdown import DEFAULT_MAX_CHARS, render_markdown
 from tkctl.render.text import render_text
@@ -19,6 +20,7 @@ RENDERERS: dict[str, Renderer] = {
     "text": render_text,
     "markdown": render_markdown,
     "json": render_json,
+    "html": render_html,
 }
 FORMATS = tuple(RENDERERS)
 
@@ -33,6 +35,8 @@ def render(fmt: str, data: dict[str, Any], out: TextIO, *, color: bool = False,
         render_markdown(data, out, max_chars=max_chars, full_plan=full_plan, show_unmanaged=show_unmanaged)
     elif fmt == "json":
         render_json(data, out)
+    elif fmt == "html":
+        render_html(data, out, show_unmanaged=show_unmanaged)
     else:
         raise ValueError(f"unknown format {fmt!r}")
 
@@ -44,6 +48,7 @@ __all__ = [
     "RENDERERS",
     "Renderer",
     "render",
+    "render_html",
     "render_json",
     "render_markdown",
     "render_text",

@@ -29,14 +29,15 @@ import re
 from typing import Any, Mapping, TextIO
 from urllib.parse import quote
 
-from tkctl.render.sections import CONFIG_TITLE, DRIFT_NOTE, DRIFT_TITLE, Item, both_note, split
+from tkctl.render.sections import (
+    CONFIG_TITLE, DRIFT_NOTE, DRIFT_TITLE, Item, action_label, both_note, split, table_fields,
+)
 from tkctl.render.summary import (
     CHECKSUM_LABEL, PROBLEMS_HEAD, REFUSALS_HEAD, checksum_line, is_drift_report, refusal_lines, scope_line,
     unmanaged_items, unmanaged_line, verdict,
 )
 from tkctl.render.values import encode, safe
 
-FIELDS_IN_TABLE = 5  # more paths than this in the summary table become "and N more"
 DEFAULT_MAX_CHARS = 60_000  # GitHub's comment limit is 65,536; room for a CI tool's own lines
 NOTE_RESERVE = 400  # kept free for the note on what was left out
 
@@ -64,20 +65,8 @@ def _value(value: Any) -> str:
     return "" if value is None else code(encode(value))
 
 
-def _action(item: Item) -> str:
-    if item.drift and item.action == "create":
-        return "create (deleted outside tkctl)"
-    if item.change.get("protected"):
-        return f"{item.action} (protected)"
-    return item.action
-
-
 def _fields_cell(item: Item) -> str:
-    paths = [code(str(f.get("path", ""))) for f in item.fields]
-    if len(paths) > FIELDS_IN_TABLE:
-        rest = len(paths) - FIELDS_IN_TABLE
-        paths = [*paths[:FIELDS_IN_TABLE], f"and {rest} more"]
-    return ", ".join(paths)
+    return ", ".join(table_fields([code(str(f.get("path", ""))) for f in item.fields]))
 
 
 TABLE_HEAD = ["| Action | Kind | Key | Fields |", "| --- | --- | --- | --- |"]
@@ -85,12 +74,12 @@ TABLE_HEAD = ["| Action | Kind | Key | Fields |", "| --- | --- | --- | --- |"]
 
 def _row(item: Item) -> str:
     kind, key = text(str(item.change.get("kind", ""))), code(str(item.change.get("key", "")))
-    return "| " + " | ".join([text(_action(item)), kind, key, _fields_cell(item)]) + " |"
+    return "| " + " | ".join([text(action_label(item)), kind, key, _fields_cell(item)]) + " |"
 
 
 def _details(item: Item) -> str:
     change = item.change
-    title = f"{html.escape(_action(item))} {html.escape(str(change.get('kind', '')))} "
+    title = f"{html.escape(action_label(item))} {html.escape(str(change.get('kind', '')))} "
     title += f"<code>{html.escape(safe(str(change.get('key', ''))))}</code>"
     if item.drift:
         title += " (changed outside tkctl)"

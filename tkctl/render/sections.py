@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 CONFIG_TITLE = "Changes in the configuration"
+FIELDS_IN_TABLE = 5  # a summary-table row names at most this many field paths, then "and N more"
 DRIFT_TITLE = "Changed outside tkctl"
 DRIFT_NOTE = "apply sets these back to the configuration"
 
@@ -53,6 +54,22 @@ def split(plan: Mapping[str, Any]) -> tuple[list[Item], list[Item]]:
         if theirs:
             drift.append(Item(change, theirs, True))
     return config, drift
+
+
+def action_label(item: Item) -> str:
+    """The action as the Markdown and HTML tables name it."""
+    if item.drift and item.action == "create":
+        return "create (deleted outside tkctl)"
+    if item.change.get("protected"):
+        return f"{item.action} (protected)"
+    return item.action
+
+
+def table_fields(paths: list[str]) -> list[str]:
+    """The field paths of a summary-table cell: the first FIELDS_IN_TABLE, then "and N more"."""
+    if len(paths) <= FIELDS_IN_TABLE:
+        return paths
+    return [*paths[:FIELDS_IN_TABLE], f"and {len(paths) - FIELDS_IN_TABLE} more"]
 
 
 def both_note(item: Item, f: Mapping[str, Any]) -> str:

@@ -15,16 +15,20 @@ the URL credentials, if any, never leave the constructor.
 
 from __future__ import annotations
 
+import json as jsonlib
+import logging
 import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+from urllib.parse import urlencode
 
 import httpx
 
 from tkctl import __version__
+from tkctl.log import HTTP_LOGGER, body_text
 from tkctl.errors import ApiError, AuthError
 from tkctl.secrets import display_url, redact, register, register_found, url_credentials
 from tkctl.timekit import deadline
@@ -50,6 +54,9 @@ IDEMPOTENT_RETRY_STATUSES = frozenset({500, 502, 504})
 MAX_RETRY_AFTER = 60.0
 
 Check = Callable[[Any], Any]
+
+# One line per request at -v, bodies at -vv (tkctl/log.py redacts every line).
+log = logging.getLogger(HTTP_LOGGER)
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,10 @@ class TimekitClient:
     def _send(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any,
               resend: bool = True) -> _Answer:
         attempt = 0
+        started = time.monotonic()
+        label = _label(method, path, params) if log.isEnabledFor(logging.INFO) else ""
+        if json is not None and log.isEnabledFor(logging.DEBUG):
+            log.debug("%s request body: %s", label, body_text(jsonlib.dumps(json, ensure_ascii=False)))
         while True:
             attempt += 1
             self._bucket.acquire()
@@ -169,30 +180,41 @@ class TimekitClient:
                     answer = self._exchange(method, path, params, json)
             except _Abandoned as exc:
                 # Over a limit: retrying would only multiply the wait or the download.
+                _log_failure(label, started, attempt, str(exc), exc.request_id)
                 raise self._error(str(exc), exc.status, method, path, exc.request_id) from None
             except httpx.ConnectError as exc:
                 # Nothing reached the server: safe to retry whatever the method.
                 if attempt < self.max_attempts:
-                    self._backoff(attempt, None)
+                    self._retry(label, attempt, None, f"cannot connect ({exc})")
                     continue
+                _log_failure(label, started, attempt, f"cannot connect: {exc}")
                 raise self._error(f"cannot connect to {self.base_url}: {exc}", 0, method, path) from None
             except httpx.TransportError as exc:
                 if method != "POST" and attempt < self.max_attempts:
-                    self._backoff(attempt, None)
+                    self._retry(label, attempt, None, type(exc).__name__)
                     continue
+                _log_failure(label, started, attempt, f"{type(exc).__name__}: {exc or 'no answer'}")
                 raise self._error(f"{type(exc).__name__} talking to {self.base_url}: {exc or 'no answer'}",
                                   0, method, path) from None
             if answer.status in RETRY_STATUSES and resend and attempt < self.max_attempts:
                 wait = _seconds(answer.headers.get("Retry-After"))
                 if wait is None or wait <= MAX_RETRY_AFTER:
                     # Rate limited: the server refused before acting, so even a POST is safe to resend.
-                    self._backoff(attempt, wait)
+                    self._retry(label, attempt, wait, f"answered {answer.status}", answer.request_id)
                     continue
             if (answer.status in IDEMPOTENT_RETRY_STATUSES and method != "POST"
                     and attempt < self.max_attempts):
-                self._backoff(attempt, None)
+                self._retry(label, attempt, None, f"answered {answer.status}", answer.request_id)
                 continue
+            _log_answer(label, started, attempt, answer)
             return answer
+
+    def _retry(self, label: str, attempt: int, delay: float | None, why: str, request_id: str | None = None) -> None:
+        if delay is None:
+            delay = _jittered(attempt)
+        log.info("%s %s%s; retry %d of %d in %.1f s", label, why, _request_id(request_id), attempt,
+                 self.max_attempts - 1, delay)
+        self._backoff(attempt, delay)
 
     def _exchange(self, method: str, path: str, params: Mapping[str, Any] | None, json: Any) -> _Answer:
         """One HTTP exchange, read as a stream so the time and size limits hold mid-body."""
@@ -235,9 +257,7 @@ class TimekitClient:
         self._backoff(attempt, delay if delay is None or delay <= MAX_RETRY_AFTER else MAX_RETRY_AFTER)
 
     def _backoff(self, attempt: int, delay: float | None) -> None:
-        if delay is None:
-            delay = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
-        self._sleep(delay)
+        self._sleep(_jittered(attempt) if delay is None else delay)
 
     def _decode(self, method: str, path: str, answer: _Answer, check: Check) -> Any:
         if 200 <= answer.status < 300:
@@ -293,7 +313,7 @@ class TimekitClient:
     # -- lists ---------------------------------------------------------------------------
 
     def list_all(self, path: str, params: Mapping[str, Any] | None = None, *,
-                 item_check: ItemCheck | None = None) -> list[dict]:
+                 item_check: ItemCheck | None = None, on_page: Callable[[int], None] | None = None) -> list[dict]:
         """Every item of a list endpoint, in the fewest requests: pages of 1000, and once the
         first page says how many there are, the rest fetched concurrently.
 
@@ -301,14 +321,19 @@ class TimekitClient:
         ShapeError) if given. The number of pages comes from page 1's `total` and `per_page`;
         a `last_page` that disagrees is refused rather than followed. Pages are requested on
         our own base URL, never on the `next_page_url` the server names, so the token cannot
-        be sent to another host (§4).
+        be sent to another host (§4). `on_page`, if given, is called (from any thread) after
+        each page is read, with the listing's number of pages: progress reporting.
         """
         params = {**(params or {}), "limit": PAGE_SIZE}
 
         def fetch(page: int) -> Page:
             answer = self._send("GET", path, {**params, "page": page}, None)
-            return self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
+            result = self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
+            if on_page is not None:
+                on_page(last if page > 1 else result.last_page)
+            return result
 
+        last = 1
         first = fetch(1)
         items = list(first.items)
         last = first.last_page  # already checked against total and per_page by _page
@@ -335,6 +360,42 @@ class TimekitClient:
             except ShapeError as exc:
                 raise ShapeError(f"{exc}; refusing to follow it") from None
         return checked
+
+
+def _jittered(attempt: int) -> float:
+    """Exponential backoff with jitter: about 0.5, 1, 2, 4 ... seconds, at most 30."""
+    return min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+def _label(method: str, path: str, params: Mapping[str, Any] | None) -> str:
+    """`GET /resources?include=calendars&page=2`, as the log names a request."""
+    query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, safe=",:*/")
+    return f"{method} {path}" + (f"?{query}" if query else "")
+
+
+def _request_id(request_id: str | None) -> str:
+    return f" (request id {request_id})" if request_id else ""
+
+
+def _retries(attempt: int) -> str:
+    n = attempt - 1
+    return f"{n} retr{'y' if n == 1 else 'ies'}"
+
+
+def _log_answer(label: str, started: float, attempt: int, answer: _Answer) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    ms = (time.monotonic() - started) * 1000
+    ident = f"request id {answer.request_id}" if answer.request_id else "no request id"
+    log.info("%s -> %d in %.0f ms (%s, %s)", label, answer.status, ms, ident, _retries(attempt))
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s answer body: %s", label, body_text(answer.content))
+
+
+def _log_failure(label: str, started: float, attempt: int, why: str, request_id: str | None = None) -> None:
+    if log.isEnabledFor(logging.INFO):
+        ms = (time.monotonic() - started) * 1000
+        log.info("%s -> failed in %.0f ms: %s%s (%s)", label, ms, why, _request_id(request_id), _retries(attempt))
 
 
 def _seconds(header: str | None) -> float | None:

@@ -2,13 +2,16 @@
 
 Two listings answer everything the diff needs: resources with their calendars and
 availability constraints included, and projects with their resources included
-(timekit-api.md §5, §16.7). Both run at once, each at the largest page size.
+(timekit-api.md §5, §16.7). Both run at once, each at the largest page size; the pages
+read, of how many, are shown on a progress bar (`tkctl.progress`) when someone watches.
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from tkctl import progress
 from tkctl.core.live import LiveState
 from tkctl.timekit.client import TimekitClient
 from tkctl.timekit.envelope import check_project, check_resource
@@ -17,9 +20,33 @@ RESOURCE_LIST = ("/resources", {"include": "calendars,availability_constraints"}
 PROJECT_LIST = ("/projects", {"include": "resources"})
 
 
-def read_live(client: TimekitClient) -> LiveState:
+def read_live(client: TimekitClient, bars: progress.Progress | None = None) -> LiveState:
     """Both listings, each item checked for the nested shapes `LiveState` relies on."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        resources = pool.submit(client.list_all, *RESOURCE_LIST, item_check=check_resource)
-        projects = pool.submit(client.list_all, *PROJECT_LIST, item_check=check_project)
-        return LiveState.from_payloads(resources.result(), projects.result())
+    with (bars or progress.current()).task("Reading the account", unit="pages") as task:
+        pages = _Pages(task, listings=2)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            resources = pool.submit(client.list_all, *RESOURCE_LIST, item_check=check_resource,
+                                    on_page=pages.counter("resources"))
+            projects = pool.submit(client.list_all, *PROJECT_LIST, item_check=check_project,
+                                   on_page=pages.counter("projects"))
+            return LiveState.from_payloads(resources.result(), projects.result())
+
+
+class _Pages:
+    """Pages read of how many: each listing's count is known from its first page; until then
+    it counts as one page, so the total only grows, and is exact once both have answered."""
+
+    def __init__(self, task: progress.Task, listings: int):
+        self._task = task
+        self._listings = listings
+        self._known: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def counter(self, listing: str):
+        def on_page(count: int) -> None:
+            with self._lock:
+                self._known[listing] = count
+                total = sum(self._known.values()) + self._listings - len(self._known)
+            self._task.set_total(total)
+            self._task.advance()
+        return on_page

@@ -34,3 +34,14 @@ def plan(*changes: dict, warnings: list[str] = (), emulator: bool = False, probl
     if checksum:
         data["checksum"] = checksum
     return data
+
+
+def every_action() -> dict:
+    """A plan with a create, a drift update, an adoption and a delete, a warning and a checksum."""
+    return plan(
+        change("create", "resource", "dr-jones", [("name", None, "Dr. Jones")], source="examples/clinic/resources.yaml:3"),
+        change("update", "resource", "room-1", [("timezone", "Europe/Paris", "Europe/Berlin")], id="r1", cause="drift"),
+        change("adopt", "project", "physio", id="3f1c"),
+        change("delete", "calendar", "old-cal", [("name", "Old", None)], id="c1"),
+        warnings=["resource \"dr-old\" has 3 future bookings"], checksum="sha256:abc",
+    )

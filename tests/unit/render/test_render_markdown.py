@@ -14,9 +14,10 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.unit.render.plans import URL, change, plan
+from tests.unit.render.plans import URL, change, every_action, plan
 from tkctl.render import render_markdown
-from tkctl.render.markdown import FIELDS_IN_TABLE, code, text
+from tkctl.render.markdown import code, text
+from tkctl.render.sections import FIELDS_IN_TABLE
 
 
 
@@ -31,13 +32,7 @@ def render(data: dict) -> str:
 
 
 def test_every_action_exactly() -> None:
-    data = plan(
-        change("create", "resource", "dr-jones", [("name", None, "Dr. Jones")], source="examples/clinic/resources.yaml:3"),
-        change("update", "resource", "room-1", [("timezone", "Europe/Paris", "Europe/Berlin")], id="r1", cause="drift"),
-        change("adopt", "project", "physio", id="3f1c"),
-        change("delete", "calendar", "old-cal", [("name", "Old", None)], id="c1"),
-        warnings=["resource \"dr-old\" has 3 future bookings"], checksum="sha256:abc",
-    )
+    data = every_action()
     assert render(data) == f"""<!-- tkctl:plan dir=examples/clinic env=default -->
 
 ### tkctl plan for `{URL}`

@@ -235,8 +235,8 @@ def test_summary_counts_the_changes_shown_not_the_summary_key() -> None:
     assert out.getvalue().splitlines()[-1] == "Plan: 1 to create, 0 to update, 0 to delete."
 
 
-def test_registry_names_the_three_formats() -> None:
-    assert sorted(RENDERERS) == ["json", "markdown", "text"]
+def test_registry_names_the_four_formats() -> None:
+    assert sorted(RENDERERS) == ["html", "json", "markdown", "text"]
     assert RENDERERS["text"] is render_text
 
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import uuid
+from typing import Any, Awaitable, Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,6 +30,9 @@ log = logging.getLogger("tkctl.emulator")
 MAX_BODY_CHARS = 64_000  # §1
 _CONTROL = "/_emulator/"
 _BODYLESS = ("GET", "DELETE", "HEAD", "OPTIONS")
+
+# An ASGI application (scope, receive, send), as Starlette and uvicorn take it.
+ASGIApp = Callable[[dict, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
@@ -176,17 +180,35 @@ def _not_v2() -> Response:
 
 class EmulatorApp:
     """The ASGI app. It routes on the path prefix itself: Starlette's router matches with `.*`,
-    which never matches a path holding a newline, and answers those with a plain-text 404."""
+    which never matches a path holding a newline, and answers those with a plain-text 404.
 
-    def __init__(self, runtime: Runtime):
+    `mounts` (`{"/preview": app}`) hands every path under a prefix to another ASGI app, so a
+    tool can serve pages from the emulator's own origin (`tkctl preview` serves Timekit's
+    booking widget there); /v2 and /_emulator cannot be mounted over."""
+
+    def __init__(self, runtime: Runtime, mounts: Mapping[str, ASGIApp] | None = None):
         self.pipeline = Pipeline(runtime)
         self.control = control.Control(runtime)
+        self.mounts = dict(mounts or {})
+        for prefix in self.mounts:
+            if not prefix.startswith("/") or prefix.endswith("/") or prefix in ("/v2", _CONTROL.rstrip("/")):
+                raise ValueError(f"cannot mount an app at {prefix!r}")
+
+    def _mounted(self, path: str) -> ASGIApp | None:
+        for prefix, app in self.mounts.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return app
+        return None
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":  # lifespan is off; nothing else is served
             return
-        request = Request(scope, receive)
         path = scope["path"]
+        mounted = self._mounted(path)
+        if mounted is not None:
+            await mounted(scope, receive, send)
+            return
+        request = Request(scope, receive)
         if path == "/v2" or path.startswith("/v2/"):
             response = await self.pipeline.handle(request)
         elif path.startswith(_CONTROL):
@@ -196,5 +218,5 @@ class EmulatorApp:
         await response(scope, receive, send)
 
 
-def build_app(runtime: Runtime) -> EmulatorApp:
-    return EmulatorApp(runtime)
+def build_app(runtime: Runtime, mounts: Mapping[str, ASGIApp] | None = None) -> EmulatorApp:
+    return EmulatorApp(runtime, mounts)

@@ -10,10 +10,11 @@ import socket
 import string
 import threading
 from pathlib import Path
+from typing import Mapping
 
 import uvicorn
 
-from tkctl.emulator.asgi import build_app
+from tkctl.emulator.asgi import ASGIApp, build_app
 from tkctl.emulator.persistence import SqlitePersistence
 from tkctl.emulator.runtime import Runtime
 from tkctl.emulator.settings import Settings
@@ -43,9 +44,12 @@ def build_runtime(tokens: list[str] | None, data_file: str | Path | None, settin
 
 
 class ServerThread:
-    """uvicorn serving `runtime` on a daemon thread; `start()` returns once it accepts connections."""
+    """uvicorn serving `runtime` on a daemon thread; `start()` returns once it accepts connections.
 
-    def __init__(self, runtime: Runtime, host: str = "127.0.0.1", port: int = 0):
+    `mounts` serve other ASGI apps under path prefixes of the same origin (see EmulatorApp)."""
+
+    def __init__(self, runtime: Runtime, host: str = "127.0.0.1", port: int = 0,
+                 mounts: Mapping[str, ASGIApp] | None = None):
         self.runtime = runtime
         self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -54,7 +58,7 @@ class ServerThread:
         self.host = host
         self.port = self._socket.getsockname()[1]
         # log_config=None: never reconfigure the logging of the process we run inside (tkctl apply).
-        config = uvicorn.Config(build_app(runtime), log_level="warning", access_log=False, log_config=None,
+        config = uvicorn.Config(build_app(runtime, mounts), log_level="warning", access_log=False, log_config=None,
                                 lifespan="off", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="tkctl-emulator", daemon=True)

@@ -43,10 +43,11 @@ def _register() -> None:
     from tkctl.cli import refresh as refresh_cmd
     from tkctl.cli import show as show_cmd
     from tkctl.cli import state as state_cmd
+    from tkctl.cli import test as test_cmd
     from tkctl.cli import validate as validate_cmd
 
-    for module in (validate_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, state_cmd, github_cmd,
-                   emulator_cmd):
+    for module in (validate_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, state_cmd, test_cmd,
+                   github_cmd, emulator_cmd):
         cli.add_command(module.command)
 
 

@@ -3,7 +3,7 @@
 `open_target` is the only place in tkctl's product path that imports the emulator: with
 `--emulator` it starts one inside this process on a free port (no rate limit, the account kept
 in `<config>/.tkctl/emulator.db`), so trying tkctl on the examples needs no account and never
-touches a real one. Otherwise the token comes from the environment variable the settings
+touches a real one; `tkctl test --emulator` starts one whose account is empty and in memory. Otherwise the token comes from the environment variable the settings
 name, and is registered as a secret before anything can print it.
 """
 
@@ -69,10 +69,17 @@ def open_target(settings: Settings, *, emulator: bool, environ: Mapping[str, str
 
 
 @contextlib.contextmanager
-def _embedded(config_dir: Path, token: str) -> Iterator[Target]:
-    from tkctl.emulator.server import ServerThread, build_runtime
-    from tkctl.emulator.settings import Settings as EmulatorSettings
+def fresh_emulator(settings: Settings) -> Iterator[Target]:
+    """An embedded emulator whose account starts empty and lives in memory only.
 
+    `tkctl test --emulator` applies the config here and tests it, so a pull request's tests
+    never depend on (nor change) the account that `plan --emulator` keeps in `.tkctl/`."""
+    with _serve(None, embedded_token(settings.environment)) as target:
+        yield target
+
+
+@contextlib.contextmanager
+def _embedded(config_dir: Path, token: str) -> Iterator[Target]:
     workdir = emulator_dir(config_dir)
     try:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +88,16 @@ def _embedded(config_dir: Path, token: str) -> Iterator[Target]:
                             "folder there; move the file away") from None
     except OSError as exc:
         raise SettingsError(f"cannot create {workdir}: {exc.strerror or exc}") from None
-    runtime = build_runtime([token], workdir / "emulator.db", EmulatorSettings(rate_limit=0))
+    with _serve(workdir / "emulator.db", token) as target:
+        yield target
+
+
+@contextlib.contextmanager
+def _serve(data_file: Path | None, token: str) -> Iterator[Target]:
+    from tkctl.emulator.server import ServerThread, build_runtime
+    from tkctl.emulator.settings import Settings as EmulatorSettings
+
+    runtime = build_runtime([token], data_file, EmulatorSettings(rate_limit=0))
     server = ServerThread(runtime).start()
     try:
         base_url = server.root_url + "/v2"

@@ -114,10 +114,12 @@ def _register() -> None:
     from tkctl.cli import refresh as refresh_cmd
     from tkctl.cli import show as show_cmd
     from tkctl.cli import state as state_cmd
+    from tkctl.cli import test as test_cmd
     from tkctl.cli import validate as validate_cmd
 
-    for module in (validate_cmd, fmt_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, export_cmd,
-                   import_cmd, state_cmd, graph_cmd, preview_cmd, github_cmd, emulator_cmd, completion_cmd):
+    for module in (validate_cmd, fmt_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, test_cmd,
+                   export_cmd, import_cmd, state_cmd, graph_cmd, preview_cmd, github_cmd, emulator_cmd,
+                   completion_cmd):
         cli.add_command(module.command)
 
 

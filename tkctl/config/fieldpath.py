@@ -37,4 +37,6 @@ def describe(path: FieldPath) -> tuple[str | None, str | None]:
     """(object, field) for a path from the root of an object file."""
     if len(path) >= 2 and path[0] in KIND_OF_SECTION and isinstance(path[1], str):
         return object_name(KIND_OF_SECTION[path[0]], path[1]), format_path(path[2:]) or None
+    if len(path) >= 2 and path[0] == "tests" and isinstance(path[1], str):
+        return object_name("test", path[1]), format_path(path[2:]) or None
     return None, format_path(path) or None

@@ -28,6 +28,7 @@ from yaml.nodes import Node
 
 from tkctl.config.availability import availability_issues
 from tkctl.config.constraints import constraint_issues, constraint_warnings, timezone_issues
+from tkctl.config.expectations import check_tests, read_tests
 from tkctl.config.fieldpath import FieldPath, describe, format_path
 from tkctl.config.references import Entry, reference_problems, uniqueness_problems
 from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
@@ -36,6 +37,7 @@ from tkctl.config.uifile import UiFileCache, content_issues, read_ui_file
 from tkctl.config.variables import substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
 from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
+from tkctl.core.expect import AvailabilityTest
 from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState
 from tkctl.core.normalize import MANAGED_FIELDS
 from tkctl.errors import ConfigError, Location, Problem
@@ -155,9 +157,11 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None) 
     problems.extend(reference_problems(entries))
     problems.extend(uniqueness_problems(entries))
     problems.extend(_move_problems(reader.moves, objects))
+    tests, test_problems = check_tests(reader.tests, objects)
+    problems.extend(test_problems)
     if problems:
         return report
-    state = DesiredState(moves=[(old, new) for old, new, _ in reader.moves])
+    state = DesiredState(moves=[(old, new) for old, new, _ in reader.moves], tests=tests)
     for obj in objects.values():
         state.add(obj)
     report.desired = state
@@ -228,6 +232,7 @@ class _FileReader:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.moves: list[tuple[str, str, Location]] = []  # (old address, new address, where)
+        self.tests: list[AvailabilityTest] = []
 
     def read(self, path: Path) -> list[tuple[Entry, DesiredObject]]:
         """(Entry, DesiredObject) of each well-formed object of the file."""
@@ -281,6 +286,10 @@ class _FileReader:
                 self.problems.extend(checked.file_problems)
                 self.warnings.extend(checked.file_warnings)
                 out.append((checked.entry, checked.obj))
+        tests, test_issues = read_tests(doc, data, _valid_key)
+        self.tests.extend(tests)
+        refined.update(path for path, _ in test_issues)
+        self.problems.extend(_problem(doc, path, message) for path, message in test_issues)
         self.problems.extend(_problem(doc, path, message) for path, message in schema_errors if path not in refined)
         self.warnings.extend(_problem(doc, path, message) for path, message in schema_warnings)
         return out

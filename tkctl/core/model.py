@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from tkctl.core.expect import AvailabilityTest
 from tkctl.errors import Location
 
 # Dependency order: a calendar needs its resource, a project needs its resources.
@@ -51,6 +52,8 @@ class DesiredState:
     objects: dict[tuple[str, str], DesiredObject] = field(default_factory=dict)
     # `moved:` entries, (old address, new address): a renamed key keeps its live object.
     moves: list[tuple[str, str]] = field(default_factory=list)
+    # Availability tests (`tests:`) by name: run by `tkctl test`, never part of a plan.
+    tests: dict[str, AvailabilityTest] = field(default_factory=dict)
 
     def add(self, obj: DesiredObject) -> None:
         self.objects[(obj.kind, obj.key)] = obj

@@ -52,7 +52,9 @@ def _get(obj: Any, parts: list) -> Any:
 
 def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
     """Changes inside one object-valued field, by dotted path; list items collapse to the list."""
-    tree = DeepDiff(old, new, view="tree", verbose_level=2)
+    # DeepDiff skips keys starting "__" by default (Python's private names); in a widget `ui`
+    # or `meta` they are data like any other, and a change to one must not go unseen.
+    tree = DeepDiff(old, new, view="tree", verbose_level=2, ignore_private_variables=False)
     seen: dict[str, FieldChange] = {}
     for levels in tree.values():
         for level in levels:

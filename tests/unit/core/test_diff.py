@@ -24,6 +24,9 @@ from tkctl.core.diff import FieldChange, field_changes
         ({"tags": ["a"]}, {"tags": ["a", "b"]}, [FieldChange("tags", ["a"], ["a", "b"])]),
         # an object replaced by null
         ({"ui": {"a": 1}}, {"ui": None}, [FieldChange("ui", {"a": 1}, None)]),
+        # keys that look private to Python are data (found by tests/unit/core/test_properties.py)
+        ({"ui": {"__v": 1}}, {"ui": {"__v": 2}}, [FieldChange("ui.__v", 1, 2)]),
+        ({"meta": {"a": {"__x": None}}}, {"meta": {"a": {}}}, [FieldChange("meta.a.__x", None, None)]),
     ],
 )
 def test_field_changes(old, new, expected):

@@ -41,6 +41,12 @@ def _value(v: Any) -> Any:
     return None if isinstance(v, NotPresent) else v
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """Both present and equal. DeepDiff reports 1 -> 1.0 as a type change; the plan compares
+    values as the rest of the diff does (`==`), so it is no change."""
+    return not isinstance(a, NotPresent) and not isinstance(b, NotPresent) and a == b
+
+
 def _get(obj: Any, parts: list) -> Any:
     for p in parts:
         if isinstance(obj, Mapping):
@@ -66,9 +72,13 @@ def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
             if path in seen:
                 continue
             if cut == len(level.path(output_format="list")):
+                if _equal(level.t1, level.t2):
+                    continue
                 old_v, new_v = _value(level.t1), _value(level.t2)
             else:
                 old_v, new_v = _get(old, parts), _get(new, parts)
+                if old_v == new_v:
+                    continue
             seen[path] = FieldChange(path, old_v, new_v)
     return sorted(seen.values(), key=lambda c: c.path)
 

@@ -120,9 +120,11 @@ def test_counters_by_route_and_status(api, emulator):
         "by_status": {"201": 1, "200": 2, "404": 1, "401": 1},
         "in_flight": 0,
         "max_in_flight": 1,  # one request at a time from this test
+        "held": 0,
     }
     emulator.reset_counters()
-    assert emulator.counters() == {"total": 0, "by_route": {}, "by_status": {}, "in_flight": 0, "max_in_flight": 0}
+    assert emulator.counters() == {"total": 0, "by_route": {}, "by_status": {}, "in_flight": 0, "max_in_flight": 0,
+                                   "held": 0}
 
 
 def _held_posts(emulator, count: int) -> tuple[list, list]:

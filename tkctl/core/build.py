@@ -144,9 +144,10 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         if obj.kind == "resource":
             ctx.replaced.add(obj.key)
         # The old calendar of a replaced resource goes with it: no delete of its own.
-        owner_replaced = obj.kind == "calendar" and obj.refs.get("resource") in ctx.replaced
+        live_owner = _live_owner(ctx, live_obj)
+        owner_replaced = obj.kind == "calendar" and live_owner in ctx.replaced
         old_id = None if owner_replaced else live_obj.id
-        because = (f"resource.{obj.refs['resource']}",) if owner_replaced else ()
+        because = (f"resource.{live_owner}",) if owner_replaced else ()
         steps = step_rules.replace_steps(effective, old_id, record, takeover=_takeover(ctx, obj))
         plan.changes.append(Change("replace", obj.kind, obj.key, live_obj.id, object_cause(changes), changes,
                                    obj, steps, reason=reason, kept=kept, protected=protected or _remembered(rec),
@@ -226,6 +227,11 @@ def _takeover(ctx: _Context, obj: DesiredObject) -> bool:
     return False
 
 
+def _live_owner(ctx: _Context, calendar: LiveObject) -> str | None:
+    """The key of the resource a live calendar is on now (None for other kinds)."""
+    return ctx.matcher.key_of["resource"].get(calendar.fields.get("resource_id") or "")
+
+
 def _replacement(ctx: _Context, obj: DesiredObject, live_obj: LiveObject, changes: list[FieldChange]) -> str | None:
     """Why `obj` cannot be updated in place, or None."""
     if obj.kind == "resource" and any(c.path == "email" for c in changes):
@@ -234,9 +240,10 @@ def _replacement(ctx: _Context, obj: DesiredObject, live_obj: LiveObject, change
                 "a new resource replaces it, and its bookings stay with the old one, which is deleted")
     if obj.kind == "calendar":
         owner = obj.refs.get("resource")
-        if owner in ctx.replaced:
-            return (f"its resource resource.{owner} is replaced, and Timekit deletes a resource's calendars with it: "
-                    "the calendar is made again on the replacement")
+        live_owner = _live_owner(ctx, live_obj)
+        if live_owner in ctx.replaced:  # Timekit deletes a calendar with the resource it is on now
+            return (f"its resource resource.{live_owner} is replaced, and Timekit deletes a resource's calendars with "
+                    f"it: the calendar is made again on resource.{owner}")
         if any(c.path == "resource" for c in changes):
             return (f"Timekit cannot move a calendar to another resource (now resource.{owner}): a new calendar "
                     "replaces it, and the old one is deleted with its bookings")

@@ -41,6 +41,12 @@ def _value(v: Any) -> Any:
     return None if isinstance(v, NotPresent) else v
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """Both present and equal. DeepDiff reports 1 -> 1.0 as a type change; the plan compares
+    values as the rest of the diff does (`==`), so it is no change."""
+    return not isinstance(a, NotPresent) and not isinstance(b, NotPresent) and a == b
+
+
 def _get(obj: Any, parts: list) -> Any:
     for p in parts:
         if isinstance(obj, Mapping):
@@ -52,7 +58,9 @@ def _get(obj: Any, parts: list) -> Any:
 
 def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
     """Changes inside one object-valued field, by dotted path; list items collapse to the list."""
-    tree = DeepDiff(old, new, view="tree", verbose_level=2)
+    # DeepDiff skips keys starting "__" by default (Python's private names); in a widget `ui`
+    # or `meta` they are data like any other, and a change to one must not go unseen.
+    tree = DeepDiff(old, new, view="tree", verbose_level=2, ignore_private_variables=False)
     seen: dict[str, FieldChange] = {}
     for levels in tree.values():
         for level in levels:
@@ -64,9 +72,13 @@ def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
             if path in seen:
                 continue
             if cut == len(level.path(output_format="list")):
+                if _equal(level.t1, level.t2):
+                    continue
                 old_v, new_v = _value(level.t1), _value(level.t2)
             else:
                 old_v, new_v = _get(old, parts), _get(new, parts)
+                if old_v == new_v:
+                    continue
             seen[path] = FieldChange(path, old_v, new_v)
     return sorted(seen.values(), key=lambda c: c.path)
 

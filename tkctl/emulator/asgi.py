@@ -3,7 +3,8 @@
 Order for every /v2 request: CORS preflight (OPTIONS, answered at once) -> injected fault
 (before) -> random failure -> auth -> rate limit -> body (413, 400) -> route (404, 405) ->
 handler in a store session -> injected fault (after) -> latency -> headers (request id, CORS,
-test mode) -> counters. Each step either passes or raises ApiFailure.
+test mode) -> counters -> the answer, cut half-way by a `drop` fault. Each step either passes
+or raises ApiFailure.
 """
 
 from __future__ import annotations
@@ -42,6 +43,34 @@ def json_response(status: int, body: object, headers: dict[str, str] | None = No
                     headers=headers, media_type="application/json")
 
 
+class CutAnswer(Response):
+    """An answer whose connection dies half-way (a `drop` fault): the status line and headers,
+    announcing the whole body's Content-Length, then half the body, then nothing.
+
+    ASGI has no way to close a connection without answering, so the answer is begun and left
+    unfinished: the server then closes the connection, and the client sees a broken answer (a
+    transport error), never a status. A body-less answer (a 204) is begun as a 200 announcing a
+    body, since a 204 with nothing after its headers would be complete.
+    """
+
+    def __init__(self, status: int, body: object, headers: dict[str, str]):
+        if body is None:
+            status, body = 200, {}
+        super().__init__(json.dumps(body, separators=(",", ":")), status_code=status, headers=headers,
+                         media_type="application/json")
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body[:len(self.body) // 2], "more_body": True})
+
+
+class _QuietCutAnswers(logging.Filter):
+    """uvicorn logs every unfinished answer as an error; a cut answer is unfinished on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing response."
+
+
 def _parse_body(method: str, raw: bytes) -> object:
     # assumed: timekit-api.md §1 (body parsing: empty -> {}, GET/DELETE bodies ignored)
     if method in _BODYLESS:
@@ -74,13 +103,17 @@ class Pipeline:
     async def _hold(self, request: Request, fault, generation: int) -> bool:
         """Wait out a fault's delay; False if the client left or the emulator was reset meanwhile."""
         remaining = fault.delay_ms / 1000.0
-        while remaining > 0:
-            step = min(0.05, remaining)
-            await asyncio.sleep(step)
-            remaining -= step
-            if self.runtime.generation != generation or await request.is_disconnected():
-                return False
-        return True
+        self.runtime.counters.holding(1)
+        try:
+            while remaining > 0:
+                step = min(0.05, remaining)
+                await asyncio.sleep(step)
+                remaining -= step
+                if self.runtime.generation != generation or await request.is_disconnected():
+                    return False
+            return True
+        finally:
+            self.runtime.counters.holding(-1)
 
     async def _pipeline(self, request: Request) -> Response:
         runtime = self.runtime
@@ -101,6 +134,7 @@ class Pipeline:
         # Taken before the first await, in step with the in-flight count and `generation`: a
         # reset can then never slip in between and leave a counted request without its fault.
         fault = runtime.faults.take(method, path)
+        drop = fault is not None and fault.drop
         try:
             raw_body = await request.body()  # read before holding: watching for a disconnect consumes messages
             if fault is not None and not fault.after_handling:
@@ -148,6 +182,9 @@ class Pipeline:
         headers["Timekit-Request-Id"] = str(uuid.uuid4())  # assumed: timekit-api.md §1 (on every response)
         if test_mode:
             headers["Timekit-TestMode"] = "true"  # assumed: timekit-api.md §1 (test-mode header)
+        if drop:
+            runtime.counters.record(method, template, "dropped")
+            return CutAnswer(status, payload, headers)
         runtime.counters.record(method, template, status)
         return json_response(status, payload, headers)
 
@@ -189,6 +226,9 @@ class EmulatorApp:
     def __init__(self, runtime: Runtime, mounts: Mapping[str, ASGIApp] | None = None):
         self.pipeline = Pipeline(runtime)
         self.control = control.Control(runtime)
+        uvicorn_log = logging.getLogger("uvicorn.error")
+        if not any(isinstance(f, _QuietCutAnswers) for f in uvicorn_log.filters):
+            uvicorn_log.addFilter(_QuietCutAnswers())
         self.mounts = dict(mounts or {})
         for prefix in self.mounts:
             if not prefix.startswith("/") or prefix.endswith("/") or prefix in ("/v2", _CONTROL.rstrip("/")):

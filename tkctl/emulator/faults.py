@@ -5,6 +5,10 @@ after the server acted. One-shot; counted over matching requests from the moment
 so a test can stop a client at an exact request instead of racing it; `status: null` with a
 delay only holds. A request held before handling that outlives a reset or its client's
 connection is dropped without acting, so it can never write into a later test's account.
+
+`drop` cuts the connection in the middle of the answer (the real one, or the `status` one):
+the client gets a status line and headers announcing a body that never fully comes, so it
+sees a broken connection, not an HTTP status, as when a server or a proxy dies mid-answer.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ class Fault:
     status: int | None = 500  # None: do not fail, only delay
     after_handling: bool = False
     delay_ms: float = 0
+    drop: bool = False
     seen: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -44,11 +49,12 @@ def problems(body: object) -> dict[str, list[str]]:
     delay = body.get("delay_ms", 0)
     if not isinstance(delay, (int, float)) or isinstance(delay, bool) or not 0 <= delay <= 600_000:
         errors["delay_ms"] = ["The delay_ms must be a number of milliseconds between 0 and 600000."]
-    elif status is None and not delay:
-        errors["status"] = ["A fault needs a status, a delay_ms, or both."]
-    if not isinstance(body.get("after_handling", False), bool):
-        errors["after_handling"] = ["The after_handling field must be true or false."]
-    unknown = set(body) - {"method", "path", "nth", "status", "after_handling", "delay_ms"}
+    elif status is None and not delay and body.get("drop") is not True:
+        errors["status"] = ["A fault needs a status, a delay_ms or drop."]
+    for key in ("after_handling", "drop"):
+        if not isinstance(body.get(key, False), bool):
+            errors[key] = [f"The {key} field must be true or false."]
+    unknown = set(body) - {"method", "path", "nth", "status", "after_handling", "delay_ms", "drop"}
     for key in sorted(unknown):
         errors[key] = [f"The {key} is not a fault setting."]
     return errors

@@ -96,6 +96,13 @@ CASES = [
         ],
     ),
     (
+        # Timekit refuses a calendar without one, and "" is none (found by
+        # tests/e2e/test_roundtrip_properties.py: validate passed it, apply failed with a 422)
+        "empty calendar description",
+        {"a.yaml": R + "calendars:\n  c1: {resource: dr-jones, name: n, description: ''}\n"},
+        ['cfg/a.yaml, line 4, column 37: calendar "c1": description: must not be empty'],
+    ),
+    (
         "invalid key",
         {"a.yaml": "resources:\n  Dr Jones: {name: 1}\n"},
         ['cfg/a.yaml, line 2, column 3: resource "Dr Jones": invalid key: keys must start with a lowercase letter '

@@ -24,6 +24,13 @@ from tkctl.core.diff import FieldChange, field_changes
         ({"tags": ["a"]}, {"tags": ["a", "b"]}, [FieldChange("tags", ["a"], ["a", "b"])]),
         # an object replaced by null
         ({"ui": {"a": 1}}, {"ui": None}, [FieldChange("ui", {"a": 1}, None)]),
+        # keys that look private to Python are data (found by tests/unit/core/test_core_properties.py)
+        ({"ui": {"__v": 1}}, {"ui": {"__v": 2}}, [FieldChange("ui.__v", 1, 2)]),
+        ({"meta": {"a": {"__x": None}}}, {"meta": {"a": {}}}, [FieldChange("meta.a.__x", None, None)]),
+        # an equal value of another type is no change beside a real one (same finder)
+        ({"ui": {"a": 1, "b": 2}}, {"ui": {"a": 1.0, "b": 3}}, [FieldChange("ui.b", 2, 3)]),
+        ({"ui": {"a": [1], "b": 2}}, {"ui": {"a": [1.0], "b": 3}}, [FieldChange("ui.b", 2, 3)]),
+        ({"ui": {"a": {"x": 0}, "b": 2}}, {"ui": {"a": {"x": 0.0}, "b": 3}}, [FieldChange("ui.b", 2, 3)]),
     ],
 )
 def test_field_changes(old, new, expected):

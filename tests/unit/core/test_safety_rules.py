@@ -231,3 +231,22 @@ def test_replacing_a_resource_repoints_projects_and_remakes_its_calendars():
     # Targeting the resource takes its dependants with it.
     targeted = restrict(build_plan(desired(a, c, p), live, state), desired(a, c, p), ["resource.a"], [])
     assert [ch.address for ch in targeted.changes] == ["resource.a", "calendar.c", "project.p"]
+
+
+def test_a_calendar_moved_onto_a_resource_being_replaced_deletes_its_old_self():
+    """Timekit deletes a calendar with the resource it is on NOW: moved from r1 (kept) onto r0
+    (replaced), the old calendar on r1 must be deleted, not left behind unmanaged."""
+    r0, r1 = res("r0", email="new@x.io"), res("r1")
+    c = cal("c", "r0", name="Phone")
+    live = LiveState.from_payloads(
+        [live_resource("id0", "r0", email="old@x.io"),
+         live_resource("id1", "r1", calendars=[{"id": "cal1", "name": "Phone", "description": "d"}])], [])
+    state = {("resource", "r0"): record(r0, "id0"), ("resource", "r1"): record(r1, "id1"),
+             ("calendar", "c"): record(cal("c", "r1", name="Phone"), "cal1")}
+    plan = build_plan(desired(r0, r1, c), live, state)
+    change = next(ch for ch in plan.changes if ch.address == "calendar.c")
+    assert change.action == "replace" and change.because == ()
+    assert change.reason.startswith("Timekit cannot move a calendar to another resource (now resource.r0)")
+    assert [(s.request.method, s.request.path) for s in change.steps] == [("POST", "/calendars"),
+                                                                         ("DELETE", "/calendars/cal1")]
+    assert not [u for u in plan.unmanaged if u["kind"] == "calendar" and u["id"] == "cal1"]

@@ -208,8 +208,23 @@ def test_main_missing_directory_is_an_error_not_a_usage_error(tmp_path, monkeypa
 
 
 def test_main_usage_error_exits_64(capsys):
-    assert main(["validate", "a", "b"]) == 64
-    assert "Got unexpected extra argument (b)" in capsys.readouterr().err
+    assert main(["validate", "--nope"]) == 64
+    assert "No such option '--nope'" in capsys.readouterr().err
+
+
+def test_validate_takes_the_files_pre_commit_passes(capsys, tmp_path, monkeypatch):
+    """Each file's config folder is checked once; files that are not tkctl config are left out."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "tkctl.yaml").write_text("state: s.json\n")
+    (tmp_path / "cfg" / "a.yaml").write_text("resources:\n  r: {name: R, timezone: UTC}\n")
+    (tmp_path / "cfg" / "b.yaml").write_text("resources:\n  q: {name: Q, timezone: UTC}\n")
+    (tmp_path / "workflow.yaml").write_text("on: push\n")
+    assert main(["validate", "cfg/a.yaml", "cfg/b.yaml", "workflow.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert out == "Config OK: 2 resources, 0 calendars, 0 projects (cfg).\n"
+    assert main(["validate", "workflow.yaml"]) == 0
+    assert capsys.readouterr().out == "No tkctl config among the files given.\n"
 
 
 def test_validate_needs_no_token_and_no_network(offline, monkeypatch, tmp_path, capsys):

@@ -128,3 +128,11 @@ def test_schemas_folder_is_the_package_schemas():
     assert (REPO / "schemas").resolve() == (REPO / "tkctl/config/schemas").resolve()
     for path in sorted((REPO / "schemas").glob("*.json")):
         Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_examples_are_in_the_canonical_form(capsys):
+    """What `tkctl fmt` would write: the examples are what users copy."""
+    from tkctl.cli import main
+
+    folders = [str(d) for d in CONFIG_DIRS]
+    assert main(["fmt", "--check", *folders]) == 0, capsys.readouterr().err

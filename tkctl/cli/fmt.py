@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from tkctl.config.loader import object_files
+from tkctl.config.loader import config_folder_of, object_files
 from tkctl.config.safefile import FileRefused, read_text
 from tkctl.config.settings import SETTINGS_FILE
 from tkctl.config.yamlfile import display_path
@@ -83,7 +83,9 @@ def _count(n: int) -> str:
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
-    """The YAML files of each config folder (tkctl.yaml and object files), or the files given."""
+    """The YAML files of each config folder (tkctl.yaml and object files), and the files given
+    that belong to tkctl config: pre-commit passes every changed YAML file of a repository, and
+    a CI workflow or any other YAML there is not tkctl's to rewrite."""
     out: list[Path] = []
     for given in paths:
         path = Path(os.path.abspath(given))
@@ -92,7 +94,8 @@ def _files(paths: tuple[str, ...]) -> list[Path]:
                 out.append(path / SETTINGS_FILE)
             out.extend(object_files(path))
         elif path.is_file():
-            out.append(path)
+            if config_folder_of(path) is not None:
+                out.append(path)
         else:
             raise ConfigError([Problem("no such file or folder", Location(display_path(path)))])
     return list(dict.fromkeys(out))

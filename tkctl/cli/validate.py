@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from tkctl.cli import options
+from tkctl.config.loader import config_folder_of
 from tkctl.config.settings import ENV_VAR, declared_environments
 from tkctl.config import ConfigReport, check_config
 from tkctl.config.yamlfile import display_path
@@ -60,7 +61,7 @@ def _ok(report: ConfigReport, strict: bool) -> bool:
 
 
 @click.command(name="validate")
-@click.argument("config_dir", default=".", metavar="[DIR]")
+@click.argument("paths", nargs=-1, metavar="[DIR|FILE]...")
 @options.env
 @click.option("--strict", is_flag=True, help="Treat warnings as problems: exit 1 if there is any.")
 @click.option(
@@ -71,7 +72,7 @@ def _ok(report: ConfigReport, strict: bool) -> bool:
     show_default=True,
     help="json: one object {format_version, ok, config_dir, objects, problems, warnings} on stdout (docs/validate.md).",
 )
-def command(config_dir: str, env: str | None, strict: bool, output_format: str) -> int:
+def command(paths: tuple[str, ...], env: str | None, strict: bool, output_format: str) -> int:
     """Check the config in DIR (default: the current directory): YAML syntax, schema,
     duplicate keys, references, time zones, constraints, durations, widget settings, unique
     slugs and e-mails, variables.
@@ -80,6 +81,23 @@ def command(config_dir: str, env: str | None, strict: bool, output_format: str) 
     --strict, any warning); never contacts the API. With environments declared and none
     chosen (--env or TKCTL_ENV), every environment is checked.
     """
+    folders = config_folders(paths or (".",))
+    if not folders:
+        click.echo("No tkctl config among the files given.")
+        return EXIT_OK
+    if len(folders) > 1:
+        if output_format == "json":
+            raise click.UsageError("--format json checks one config folder; give one DIR")
+        failed = 0
+        for folder in folders:
+            click.echo(f"{display_path(folder)}:")
+            try:
+                failed += command.callback(paths=(str(folder),), env=env, strict=strict, output_format=output_format) != 0
+            except ConfigError as exc:
+                click.echo(f"error: {exc}", err=True)
+                failed += 1
+        return EXIT_ERROR if failed else EXIT_OK
+    config_dir = str(folders[0])
     env = env or os.environ.get(ENV_VAR) or None
     names, _ = declared_environments(Path(os.path.abspath(config_dir))) if env is None else ([], [])
     if names:
@@ -89,6 +107,21 @@ def command(config_dir: str, env: str | None, strict: bool, output_format: str) 
         click.echo(json.dumps(report_data(report, strict), indent=2, ensure_ascii=False))
         return EXIT_OK if _ok(report, strict) else EXIT_ERROR
     return _show(report, strict)
+
+
+def config_folders(paths: tuple[str, ...]) -> list[Path]:
+    """The config folder of each path: a folder as given, a file's as `config_folder_of` says
+    (files that are not tkctl config are left out: pre-commit passes every changed file)."""
+    out: list[Path] = []
+    for given in paths:
+        path = Path(os.path.abspath(given))
+        if path.is_dir() or not path.exists():
+            out.append(path)
+            continue
+        folder = config_folder_of(path)
+        if folder is not None:
+            out.append(folder)
+    return list(dict.fromkeys(out))
 
 
 def _validate_each(config_dir: str, names: list[str], strict: bool, output_format: str) -> int:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
 
+import yaml
 from yaml.nodes import Node
 
 from tkctl.config.availability import availability_issues
@@ -200,6 +201,37 @@ def object_files(root: Path) -> list[Path]:
                 continue
             found.append(Path(folder) / name)
     return sorted(found)
+
+
+CONFIG_SECTIONS = frozenset({"resources", "calendars", "projects", "tests", "moved"})
+
+
+def config_folder_of(path: Path) -> Path | None:
+    """The config folder a file belongs to, or None when it is not tkctl config (pre-commit
+    passes every changed file of a repository; a CI workflow is not tkctl's to check).
+
+    tkctl.yaml belongs to its folder; an object file or widget JSON to the nearest folder above
+    it holding tkctl.yaml (unless it sits below a hidden folder there, as the loader skips
+    those); a YAML file of only tkctl's sections with no tkctl.yaml above is its own folder's."""
+    path = Path(os.path.abspath(path))
+    if path.name == SETTINGS_FILE:
+        return path.parent
+    folder = next((p for p in path.parents if (p / SETTINGS_FILE).is_file()), None)
+    if folder is not None:
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        return None if hidden else folder
+    if not path.name.endswith(YAML_SUFFIXES):
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            head = f.read(MAX_SNIFF_BYTES)
+        data = yaml.safe_load(head)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return path.parent  # let the checks report what is wrong with it
+    return path.parent if isinstance(data, dict) and data and set(data) <= CONFIG_SECTIONS else None
+
+
+MAX_SNIFF_BYTES = 16 * 1024 * 1024
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

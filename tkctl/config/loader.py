@@ -34,7 +34,7 @@ from tkctl.config.references import Entry, reference_problems, uniqueness_proble
 from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
 from tkctl.config.uifile import UiFileCache, content_issues, read_ui_file
-from tkctl.config.variables import substitute, uses_variables
+from tkctl.config.variables import may_reference, substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
 from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
 from tkctl.core.expect import AvailabilityTest
@@ -258,9 +258,10 @@ class _FileReader:
                 Problem(f"must be a mapping of sections (resources, calendars, projects), not {describe_value(data)}", doc.location(()))
             )
             return []
-        data, unknown = substitute(data, self.variables)  # the schema checks the values as substituted
-        self.problems.extend(_problem(doc, path, message) for path, message in unknown)
-        refined.update(path for path, _ in unknown)
+        if may_reference(doc.text):
+            data, unknown = substitute(data, self.variables)  # the schema checks the values as substituted
+            self.problems.extend(_problem(doc, path, message) for path, message in unknown)
+            refined.update(path for path, _ in unknown)
         schema_errors, schema_warnings = check_schema("config", data)
         for index, item in enumerate(data.get("moved") if isinstance(data.get("moved"), list) else ()):
             if isinstance(item, dict) and isinstance(item.get("from"), str) and isinstance(item.get("to"), str):

@@ -277,7 +277,7 @@ class _FileReader:
                 value = section.get(key)
                 if not isinstance(value, dict) or not _valid_key(key):
                     continue  # the schema check already reported it
-                checked = _ObjectChecks(doc, kind, key, value, object_key_node, object_node)
+                checked = _ObjectChecks(doc, kind, key_node.value, key, value, object_key_node, object_node)
                 if not self._in_environment(checked):
                     continue
                 self._check_object(checked)
@@ -293,6 +293,7 @@ class _FileReader:
         self.problems.extend(_problem(doc, path, message) for path, message in test_issues)
         self.problems.extend(_problem(doc, path, message) for path, message in schema_errors if path not in refined)
         self.warnings.extend(_problem(doc, path, message) for path, message in schema_warnings)
+        doc.release()
         return out
 
     def _in_environment(self, o: _ObjectChecks) -> bool:
@@ -356,12 +357,14 @@ class _FileReader:
 class _ObjectChecks:
     """One object while it is checked: its Entry and DesiredObject, and what was found."""
 
-    def __init__(self, doc: YamlFile, kind: str, key: str, data: dict[str, Any], key_node: Node, node: Node):
+    def __init__(self, doc: YamlFile, kind: str, section: str, key: str, data: dict[str, Any], key_node: Node,
+                 node: Node):
         self.doc, self.kind, self.data = doc, kind, data
         location = location_of_mark(doc.display, key_node.start_mark)
 
         def locate(path: FieldPath) -> Location:
-            return doc.location(path, node, key_node.start_mark)
+            # Through the file, not from `node`: the Entry outlives the node tree (YamlFile.release).
+            return doc.location_in(section, key, path)
 
         self.entry = Entry(kind, key, data, location, locate)
         self.field_locations = {k.value: location_of_mark(doc.display, k.start_mark) for k, _ in doc.mapping_items(node)}

@@ -141,7 +141,9 @@ class YamlFile:
         self.path = path
         self.display = display
         self.text = text
-        self.root = root
+        self._root = root
+        self._released = False
+        self._objects: dict[tuple[str, str], tuple[Node, Any]] | None = None  # see location_in
         self.issues: list[YamlIssue] = []
         self._lines: list[str] | None = None
         # Alias accounting, in values (items of lists and mappings). A collection node met a
@@ -154,6 +156,46 @@ class YamlFile:
         self._seen: set[int] = set()  # ids of the collections built so far
         self._open: set[int] = set()  # ids of the collections being built: an alias cycle repeats one
         self.data: Any = self._build(root, 0) if root is not None and build else None
+
+    @property
+    def root(self) -> Node | None:
+        """The node tree; composed again from the text if `release` dropped it."""
+        if self._released:
+            self._root = yaml.compose(self.text, Loader=_Loader)
+            self._released = False
+        return self._root
+
+    def release(self) -> None:
+        """Drop the node tree once the file is read: it is ten times the size of the text, and
+        only a problem found later (a dangling reference, a duplicate slug) needs positions
+        again, which `root` then recomposes (the same text gives the same tree)."""
+        self._root = None
+        self._released = True
+        self._seen = set()
+        self._objects = None
+
+    def location_in(self, section: str, key: str, path: FieldPath) -> Location:
+        """`location((section, key, *path))`, without scanning the section for `key` each time."""
+        if self._released or self._objects is None:
+            self._objects = {}
+            root = self.root
+            for name, section_node in self._first_keys(root).items():
+                for key_name, pair in self._first_keys(section_node[0]).items():
+                    self._objects[(name, key_name)] = pair
+        found = self._objects.get((section, key))
+        if found is None:
+            return self.location((section, key, *path))
+        return self.location(path, *found)
+
+    @staticmethod
+    def _first_keys(node: Node | None) -> dict[str, tuple[Node, Any]]:
+        """key -> (value node, key's mark) of a mapping, first occurrence (as node_at finds it)."""
+        out: dict[str, tuple[Node, Any]] = {}
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode) and key_node.value not in out:
+                    out[key_node.value] = (value_node, key_node.start_mark)
+        return out
 
     # -- positions ---------------------------------------------------------------------
 

@@ -137,6 +137,19 @@ def _delegate(schema: Any) -> Check:
     return Draft202012Validator(schema).is_valid
 
 
+def _lazy(compiler: Compiler, schema: Any, where: dict[str, Any], name: str) -> Check:
+    """`schema`'s check, compiled at its first call, which then puts it at `where[name]` in
+    its own place: a config meets a fraction of the schema (of the widget's, above all), and
+    compiling every node up front was most of the time `tkctl validate` takes on a small one."""
+
+    def first_call(x: Any) -> bool:
+        check = compiler(schema)
+        where[name] = check
+        return check(x)
+
+    return first_call
+
+
 class _Source:
     """The source of one node's check: `def check(x)` returning False at the first failure."""
 
@@ -153,7 +166,10 @@ class _Source:
         return name
 
     def sub(self, schema: Any) -> str:
-        return self.value(self.compiler(schema))
+        """A name the generated code calls `schema`'s check by."""
+        name = f"c{len(self.names)}"
+        self.names[name] = _lazy(self.compiler, schema, self.names, name)
+        return name
 
     def emit(self, depth: int, line: str) -> None:
         self.lines.append("    " * depth + line)
@@ -246,7 +262,10 @@ class _Source:
         if properties or extra is not True:
             # One pass over the instance: each key is checked by its property's schema, or,
             # if it has none, by additionalProperties.
-            table = self.value({name: self.compiler(sub) for name, sub in properties.items()})
+            checks: dict[str, Check] = {}
+            for name, sub in properties.items():
+                checks[name] = _lazy(self.compiler, sub, checks, name)
+            table = self.value(checks)
             self.emit(2, "for k, v in x.items():")
             self.emit(3, f"f = {table}.get(k)")
             self.emit(3, "if f is None:")

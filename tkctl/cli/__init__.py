@@ -16,6 +16,7 @@ command gets them without doing anything.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shlex
 import sys
@@ -86,41 +87,62 @@ def add_output_options(command: click.Command) -> None:
             add_output_options(sub)
 
 
+# Each command's module, imported only when the command is looked up: `tkctl --version` or
+# `tkctl validate` then never imports what plan, apply or preview need (httpx, deepdiff, the
+# emulator, a browser driver). Every module defines `command`, named as its key here.
+COMMAND_MODULES = {
+    "apply": "tkctl.cli.apply",
+    "completion": "tkctl.cli.completion",
+    "drift": "tkctl.cli.drift",
+    "emulator": "tkctl.cli.emulator",
+    "export": "tkctl.cli.export",
+    "fmt": "tkctl.cli.fmt",
+    "github": "tkctl.cli.github",
+    "graph": "tkctl.cli.graph",
+    "import": "tkctl.cli.import_",
+    "plan": "tkctl.cli.plan",
+    "preview": "tkctl.cli.preview",
+    "refresh": "tkctl.cli.refresh",
+    "show": "tkctl.cli.show",
+    "state": "tkctl.cli.state",
+    "test": "tkctl.cli.test",
+    "validate": "tkctl.cli.validate",
+}
+
+
 class TkctlGroup(click.Group):
+    """The `tkctl` group: gives each command the global options as it is added, and imports a
+    command of COMMAND_MODULES the first time click looks it up (to run it, to list it in
+    `--help` or to complete it), so a command costs nothing to the others."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         add_output_options(cmd)
         super().add_command(cmd, name)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
 
-@click.group(cls=TkctlGroup, context_settings={"help_option_names": ["-h", "--help"]}, params=output_options())
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module = importlib.import_module(self.lazy[cmd_name])
+            self.add_command(module.command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def load_all(self) -> None:
+        """Import every command now (for code that walks `commands`)."""
+        for name in self.list_commands(click.Context(self)):
+            self.get_command(click.Context(self), name)
+
+
+@click.group(cls=TkctlGroup, lazy=COMMAND_MODULES, context_settings={"help_option_names": ["-h", "--help"]},
+             params=output_options())
 @click.version_option(__version__, prog_name="tkctl")
 def cli() -> None:
     """Manage a Timekit booking account as code."""
-
-
-def _register() -> None:
-    # Imported here so `tkctl --help` stays fast and a broken command cannot hide the others.
-    from tkctl.cli import apply as apply_cmd
-    from tkctl.cli import completion as completion_cmd
-    from tkctl.cli import drift as drift_cmd
-    from tkctl.cli import emulator as emulator_cmd
-    from tkctl.cli import export as export_cmd
-    from tkctl.cli import fmt as fmt_cmd
-    from tkctl.cli import github as github_cmd
-    from tkctl.cli import graph as graph_cmd
-    from tkctl.cli import import_ as import_cmd
-    from tkctl.cli import plan as plan_cmd
-    from tkctl.cli import preview as preview_cmd
-    from tkctl.cli import refresh as refresh_cmd
-    from tkctl.cli import show as show_cmd
-    from tkctl.cli import state as state_cmd
-    from tkctl.cli import test as test_cmd
-    from tkctl.cli import validate as validate_cmd
-
-    for module in (validate_cmd, fmt_cmd, plan_cmd, apply_cmd, show_cmd, drift_cmd, refresh_cmd, test_cmd,
-                   export_cmd, import_cmd, state_cmd, graph_cmd, preview_cmd, github_cmd, emulator_cmd,
-                   completion_cmd):
-        cli.add_command(module.command)
 
 
 def _redact(text: str) -> str:
@@ -137,7 +159,6 @@ def _show_traceback() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Run tkctl; return the exit code instead of raising, so tests and __main__ agree."""
-    _register()
     words = sys.argv[1:] if argv is None else argv
     try:
         log.start(shlex.join(["tkctl", *map(str, words)]))

@@ -9,14 +9,7 @@ import click
 
 from tkctl import __version__
 from tkctl.cli import options
-from tkctl.cli.judge import judge
 from tkctl.errors import PlanRefused
-from tkctl.planner import make_plan
-from tkctl.render import render
-from tkctl.render.color import use_color
-from tkctl.savedplan import write_plan_file
-from tkctl.targets import open_target
-from tkctl.workspace import open_workspace
 
 
 def problems_error(problems: list[str]) -> PlanRefused:
@@ -49,6 +42,16 @@ def command(config_dir: str, fmt: str, out: str | None, detailed_exitcode: bool,
     the state serial it read, so it goes stale if an apply lands first. What apply would
     refuse (deletes, replacements, protected objects, too many changes) is shown with the
     plan; the safety flags here only preview their effect."""
+    # Imported here: `tkctl plan --help` (and every other command) does without the planner,
+    # the API client and the renderers.
+    from tkctl.cli.judge import judge
+    from tkctl.planner import make_plan
+    from tkctl.render import render
+    from tkctl.render.color import use_color
+    from tkctl.savedplan import write_plan_file
+    from tkctl.targets import open_target
+    from tkctl.workspace import open_workspace
+
     workspace = open_workspace(config_dir, env=env, warn=options.warn)
     with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
         plan = make_plan(workspace, target, workspace.read_state(emulator), targets=list(targets),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from tkctl.config.loader import config_folder_of
 from tkctl.config.settings import ENV_VAR, declared_environments
 from tkctl.config import ConfigReport, check_config
 from tkctl.config.yamlfile import display_path
-from tkctl.core.model import KINDS
+from tkctl.core.model import KINDS, DesiredState
 from tkctl.errors import ConfigError, Problem
 from tkctl.secrets import redact
 
@@ -44,13 +45,19 @@ def problem_data(problem: Problem) -> dict[str, Any]:
     }
 
 
+def _numbers(desired: DesiredState) -> dict[str, int]:
+    """Objects of each kind (counted, not listed: of_kind sorts them all)."""
+    found = Counter(kind for kind, _ in desired.objects)
+    return {kind: found[kind] for kind in KINDS}
+
+
 def report_data(report: ConfigReport, strict: bool) -> dict[str, Any]:
     desired = report.desired
     return {
         "format_version": FORMAT_VERSION,
         "ok": _ok(report, strict),
         "config_dir": display_path(report.config_dir),
-        "objects": {kind: len(desired.of_kind(kind)) for kind in KINDS} if desired is not None else None,
+        "objects": _numbers(desired) if desired is not None else None,
         "problems": [problem_data(p) for p in report.problems],
         "warnings": [problem_data(p) for p in report.warnings],
     }
@@ -159,7 +166,7 @@ def _show(report: ConfigReport, strict: bool) -> int:
         return EXIT_ERROR
     desired = report.desired
     assert desired is not None and report.settings is not None  # report.ok
-    counts = ", ".join(_count(len(desired.of_kind(kind)), kind) for kind in KINDS)
+    counts = ", ".join(_count(n, kind) for kind, n in _numbers(desired).items())
     if report.settings.environment:
         counts += f", environment {report.settings.environment}"
     tail = f"; {_count(len(report.warnings), 'warning')} (above)" if report.warnings else ""

@@ -35,7 +35,7 @@ from tkctl.config.references import Entry, reference_problems, uniqueness_proble
 from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
 from tkctl.config.uifile import UiFileCache, content_issues, read_ui_file
-from tkctl.config.variables import substitute, uses_variables
+from tkctl.config.variables import may_reference, substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
 from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
 from tkctl.core.expect import AvailabilityTest
@@ -290,9 +290,10 @@ class _FileReader:
                 Problem(f"must be a mapping of sections (resources, calendars, projects), not {describe_value(data)}", doc.location(()))
             )
             return []
-        data, unknown = substitute(data, self.variables)  # the schema checks the values as substituted
-        self.problems.extend(_problem(doc, path, message) for path, message in unknown)
-        refined.update(path for path, _ in unknown)
+        if may_reference(doc.text):
+            data, unknown = substitute(data, self.variables)  # the schema checks the values as substituted
+            self.problems.extend(_problem(doc, path, message) for path, message in unknown)
+            refined.update(path for path, _ in unknown)
         schema_errors, schema_warnings = check_schema("config", data)
         for index, item in enumerate(data.get("moved") if isinstance(data.get("moved"), list) else ()):
             if isinstance(item, dict) and isinstance(item.get("from"), str) and isinstance(item.get("to"), str):
@@ -308,7 +309,7 @@ class _FileReader:
                 value = section.get(key)
                 if not isinstance(value, dict) or not _valid_key(key):
                     continue  # the schema check already reported it
-                checked = _ObjectChecks(doc, kind, key, value, object_key_node, object_node)
+                checked = _ObjectChecks(doc, kind, key_node.value, key, value, object_key_node, object_node)
                 if not self._in_environment(checked):
                     continue
                 self._check_object(checked)
@@ -324,6 +325,7 @@ class _FileReader:
         self.problems.extend(_problem(doc, path, message) for path, message in test_issues)
         self.problems.extend(_problem(doc, path, message) for path, message in schema_errors if path not in refined)
         self.warnings.extend(_problem(doc, path, message) for path, message in schema_warnings)
+        doc.release()
         return out
 
     def _in_environment(self, o: _ObjectChecks) -> bool:
@@ -387,12 +389,14 @@ class _FileReader:
 class _ObjectChecks:
     """One object while it is checked: its Entry and DesiredObject, and what was found."""
 
-    def __init__(self, doc: YamlFile, kind: str, key: str, data: dict[str, Any], key_node: Node, node: Node):
+    def __init__(self, doc: YamlFile, kind: str, section: str, key: str, data: dict[str, Any], key_node: Node,
+                 node: Node):
         self.doc, self.kind, self.data = doc, kind, data
         location = location_of_mark(doc.display, key_node.start_mark)
 
         def locate(path: FieldPath) -> Location:
-            return doc.location(path, node, key_node.start_mark)
+            # Through the file, not from `node`: the Entry outlives the node tree (YamlFile.release).
+            return doc.location_in(section, key, path)
 
         self.entry = Entry(kind, key, data, location, locate)
         self.field_locations = {k.value: location_of_mark(doc.display, k.start_mark) for k, _ in doc.mapping_items(node)}

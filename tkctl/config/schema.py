@@ -22,12 +22,14 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
+from tkctl.config.fastschema import Compiler
 from tkctl.config.fieldpath import FieldPath
+
+if TYPE_CHECKING:  # jsonschema is imported only when a value fails the fast check
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 # (path of the value the problem is about, message)
 SchemaIssue = tuple[FieldPath, str]
@@ -52,12 +54,38 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str, definition: str | None = None) -> Draft202012Validator:
+def _inlined(name: str, definition: str | None = None) -> dict[str, Any]:
     # Local `$ref`s are inlined once: resolving them on every object made reference lookup
     # the most expensive part of validating a large config.
     schema = load_schema(name)
     defs = schema.get("$defs", {})
-    return Draft202012Validator(_inline_refs(defs[definition] if definition else schema, defs))
+    return _inline_refs(defs[definition] if definition else schema, defs)
+
+
+# "Is this value valid?" for each schema node, compiled once (tkctl/config/fastschema.py).
+_is_valid = Compiler()
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str, definition: str | None = None) -> Draft202012Validator:
+    """jsonschema's validator, for the values that fail the fast check: it names the errors.
+
+    Its `descend` (how jsonschema enters a property or item) first asks the fast check and
+    skips what that finds valid, where jsonschema would find no error either; so in a file
+    of thousands of objects with one mistake, only the path to the mistake is walked slowly.
+    """
+    from jsonschema import Draft202012Validator, validators
+
+    cls = validators.extend(Draft202012Validator)
+    descend = cls.descend
+
+    def descend_where_invalid(self, instance, schema, path=None, schema_path=None, resolver=None):
+        if _is_valid(schema)(instance):
+            return
+        yield from descend(self, instance, schema, path=path, schema_path=schema_path, resolver=resolver)
+
+    cls.descend = descend_where_invalid
+    return cls(_inlined(name, definition))
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -197,9 +225,11 @@ def _issues(error: ValidationError, root_is_sections: bool) -> list[SchemaIssue]
 def check_schema(name: str, instance: Any, definition: str | None = None) -> tuple[list[SchemaIssue], list[SchemaIssue]]:
     """(errors, warnings) of `instance` against `schemas/<name>.schema.json`, or against one
     of its `$defs` (e.g. a widget config read from its own file)."""
-    validator = _validator(name, definition)
     errors: list[SchemaIssue] = []
     warnings: list[SchemaIssue] = []
+    if _is_valid(_inlined(name, definition))(instance):
+        return errors, warnings
+    validator = _validator(name, definition)
     bad_keys: set[FieldPath] = set()
     for error in validator.iter_errors(instance):
         issues = _issues(error, root_is_sections=(name == "config" and definition is None))

@@ -68,6 +68,15 @@ def substitute(value: Any, variables: Mapping[str, Any], path: FieldPath = ()) -
     return walk(value, path), issues
 
 
+def may_reference(yaml_text: str) -> bool:
+    r"""False only if no value read from `yaml_text` can hold `${`, so `substitute` would
+    change nothing and report nothing: the text has no `${` and no backslash. (YAML writes
+    `${` in a value only as itself, or through an escape in a double-quoted string, such as
+    `\x24{` or a backslash line continuation; folding a line break gives a space, never
+    nothing.) Lets a large file without variables skip a walk over every value."""
+    return "${" in yaml_text or "\\" in yaml_text
+
+
 def uses_variables(value: Any) -> bool:
     if isinstance(value, dict):
         return any(uses_variables(v) for v in value.values())

@@ -33,12 +33,42 @@ from tkctl.config.fieldpath import FieldPath
 from tkctl.config.safefile import MAX_YAML_FILE_BYTES, FileRefused, read_text
 from tkctl.errors import Location
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 _STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _NUMBERS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_IMPLICIT = {first: tuple(resolvers) for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """libyaml's safe loader, with PyYAML's tag resolution (`BaseResolver.resolve`) written
+    out for what the safe loader has: implicit resolvers keyed by first character, no
+    wildcard resolvers and no path resolvers (checked below; otherwise PyYAML's own runs).
+    libyaml calls it for every value, which made it a tenth of the load time of a large
+    config; tests/unit/config/test_config_yamlfile_speed.py holds it to PyYAML's answers."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+if _BaseLoader.yaml_path_resolvers or None in _BaseLoader.yaml_implicit_resolvers:  # pragma: no cover
+    _Loader = _BaseLoader  # noqa: F811 - PyYAML changed: use its resolution as it is
+
 _constructor = yaml.constructor.SafeConstructor()
 
 # How deep values may nest. Real configs stay under 10 levels (a widget's localization is 5
@@ -58,8 +88,15 @@ def _number(build):
     return construct
 
 
+def _int(node: ScalarNode) -> Any:
+    text = node.value
+    if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+        return int(text)  # what construct_yaml_int does with plain decimal digits, quicker
+    return _constructor.construct_yaml_int(node)
+
+
 _SCALARS = {
-    "tag:yaml.org,2002:int": _number(_constructor.construct_yaml_int),
+    "tag:yaml.org,2002:int": _number(_int),
     "tag:yaml.org,2002:float": _number(_constructor.construct_yaml_float),
     "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
     "tag:yaml.org,2002:null": lambda node: None,
@@ -104,7 +141,9 @@ class YamlFile:
         self.path = path
         self.display = display
         self.text = text
-        self.root = root
+        self._root = root
+        self._released = False
+        self._objects: dict[tuple[str, str], tuple[Node, Any]] | None = None  # see location_in
         self.issues: list[YamlIssue] = []
         self._lines: list[str] | None = None
         # Alias accounting, in values (items of lists and mappings). A collection node met a
@@ -117,6 +156,46 @@ class YamlFile:
         self._seen: set[int] = set()  # ids of the collections built so far
         self._open: set[int] = set()  # ids of the collections being built: an alias cycle repeats one
         self.data: Any = self._build(root, 0) if root is not None and build else None
+
+    @property
+    def root(self) -> Node | None:
+        """The node tree; composed again from the text if `release` dropped it."""
+        if self._released:
+            self._root = yaml.compose(self.text, Loader=_Loader)
+            self._released = False
+        return self._root
+
+    def release(self) -> None:
+        """Drop the node tree once the file is read: it is ten times the size of the text, and
+        only a problem found later (a dangling reference, a duplicate slug) needs positions
+        again, which `root` then recomposes (the same text gives the same tree)."""
+        self._root = None
+        self._released = True
+        self._seen = set()
+        self._objects = None
+
+    def location_in(self, section: str, key: str, path: FieldPath) -> Location:
+        """`location((section, key, *path))`, without scanning the section for `key` each time."""
+        if self._released or self._objects is None:
+            self._objects = {}
+            root = self.root
+            for name, section_node in self._first_keys(root).items():
+                for key_name, pair in self._first_keys(section_node[0]).items():
+                    self._objects[(name, key_name)] = pair
+        found = self._objects.get((section, key))
+        if found is None:
+            return self.location((section, key, *path))
+        return self.location(path, *found)
+
+    @staticmethod
+    def _first_keys(node: Node | None) -> dict[str, tuple[Node, Any]]:
+        """key -> (value node, key's mark) of a mapping, first occurrence (as node_at finds it)."""
+        out: dict[str, tuple[Node, Any]] = {}
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode) and key_node.value not in out:
+                    out[key_node.value] = (value_node, key_node.start_mark)
+        return out
 
     # -- positions ---------------------------------------------------------------------
 
@@ -222,7 +301,9 @@ class YamlFile:
         self._open.add(key)
         try:
             if isinstance(node, SequenceNode):
-                return [self._build(item, depth + 1) for item in node.value]
+                # A plain string (most values) is taken as it is, without a call.
+                return [item.value if item.tag == _STR and item.__class__ is ScalarNode else self._build(item, depth + 1)
+                        for item in node.value]
             return self._build_mapping(node, depth)
         finally:
             self._open.discard(key)
@@ -243,7 +324,6 @@ class YamlFile:
 
     def _build_mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        first_marks: dict[str, Any] = {}
         merges: list[Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
@@ -254,7 +334,7 @@ class YamlFile:
                 continue
             key = key_node.value
             if key in out:
-                first = first_marks[key]
+                first = _first_key_mark(node, key)
                 self.issues.append(
                     YamlIssue(
                         f'duplicate key "{key}"; first defined at line {first.line + 1}, column {first.column + 1}',
@@ -264,8 +344,9 @@ class YamlFile:
                     )
                 )
                 continue
-            first_marks[key] = key_node.start_mark
-            out[key] = self._build(value_node, depth + 1)
+            # A plain string (most values) is taken as it is, without a call.
+            out[key] = (value_node.value if value_node.tag == _STR and value_node.__class__ is ScalarNode
+                        else self._build(value_node, depth + 1))
         for merge in merges:  # `<<: *defaults` (or a list of them): explicit keys win
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]
             for source in sources:
@@ -275,6 +356,11 @@ class YamlFile:
                 for key, value in self._build(source, depth).items():
                     out.setdefault(key, value)
         return out
+
+
+def _first_key_mark(node: MappingNode, key: str) -> Any:
+    """Where `key` is first written in a mapping (the one `_build_mapping` kept)."""
+    return next(k.start_mark for k, _ in node.value if k.tag != _MERGE and isinstance(k, ScalarNode) and k.value == key)
 
 
 class _Refused(Exception):

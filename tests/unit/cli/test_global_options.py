@@ -24,7 +24,7 @@ def leaves(group: click.Group, prefix: str = "tkctl"):
 
 
 def test_every_command_takes_them():
-    cli._register()
+    cli.cli.load_all()
     assert GLOBAL <= options_of(cli.cli)
     commands = dict(leaves(cli.cli))
     assert {"tkctl plan", "tkctl graph", "tkctl completion", "tkctl state pull"} <= set(commands)

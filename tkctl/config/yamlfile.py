@@ -75,8 +75,12 @@ _constructor = yaml.constructor.SafeConstructor()
 # below the file's root); the checks after reading recurse, so this keeps them far from
 # Python's recursion limit.
 MAX_DEPTH = 50
-# Aliases may add this many values to a file, or as many as it holds itself if that is more.
-ALIAS_ALLOWANCE = 100_000
+# Aliases may add this many values to a file, or ALIAS_FACTOR times as many as it holds itself
+# if that is more. A real config shares a constraint list or a widget block among thousands of
+# objects (5,000 resources with one shared 6-rule list add ~150,000 values); a "billion laughs"
+# file of a few lines adds billions, and is stopped at the first million.
+ALIAS_ALLOWANCE = 1_000_000
+ALIAS_FACTOR = 10
 
 
 def _number(build):
@@ -286,7 +290,7 @@ class YamlFile:
         repeat = key in self._seen
         if repeat or self._repeating:
             self._added += len(node.value)
-            if self._added > max(ALIAS_ALLOWANCE, self._written):
+            if self._added > max(ALIAS_ALLOWANCE, ALIAS_FACTOR * self._written):
                 raise _Refused(
                     node,
                     "YAML aliases (*name) expand this file to far more values than it holds; refusing to "

@@ -99,3 +99,14 @@ def test_non_scalar_keys_are_issues(tmp_path):
     doc = _read(tmp_path, "? [a, b]\n: 1\nc: 2\n")
     assert doc.data == {"c": 2}
     assert [i.message for i in doc.issues] == ["a mapping key must be a plain value, not a list or mapping"]
+
+
+def test_an_anchor_shared_by_thousands_of_objects_is_not_an_alias_bomb(tmp_path):
+    """Real configs share one constraint list among every resource; that must load (a
+    5,000-resource file written by PyYAML's dumper adds ~3 values by alias per value it holds)."""
+    rules = "[{allow_day_and_time: {day: Monday, start: 9, end: 17}}, {block_hours: {start: 12, end: 13}}]"
+    lines = [f"hours: &hours {rules}"]
+    lines += [f"r{i}: {{name: R{i}, constraints: *hours}}" for i in range(20_000)]
+    doc = _read(tmp_path, "\n".join(lines) + "\n")
+    assert doc.issues == []
+    assert doc.data["r19999"]["constraints"] == doc.data["hours"]

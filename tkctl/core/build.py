@@ -141,8 +141,6 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     refs = matcher.live_refs(live_obj)
     compare_only, ordered = ctx.shared(frozenset(effective.fields)), ordered_fields(obj.kind, obj.fields)
     have = live_form(live_obj, refs, compare_only, ordered)
-    # Hashed only if a step names it or a saved plan is checked against it.
-    plan.live_fingerprints.defer(address, partial(_live_fingerprint, live_obj, refs, compare_only, ordered))
     changes = field_changes(have, want)
     if tracked is not None:
         changes = with_causes(changes, rec, have, want, want_fp)
@@ -150,6 +148,7 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
 
     reason = _replacement(ctx, obj, live_obj, changes)
     if reason is not None:
+        plan.live_fingerprints[address] = fingerprint(have)
         if obj.kind == "resource":
             ctx.replaced.add(obj.key)
         # The old calendar of a replaced resource goes with it: no delete of its own.
@@ -170,6 +169,11 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         if because and "resources" not in top:
             top.append("resources")
             forced = f"its member {', '.join(because)} is replaced: the project's members now point at the replacement"
+    if tracked is None or top:
+        plan.live_fingerprints[address] = fingerprint(have)
+    else:
+        # Unchanged: hashed only if another object's step names it or a saved plan is checked.
+        plan.live_fingerprints.defer(address, partial(_live_fingerprint, live_obj, refs, compare_only, ordered))
     if tracked is None:
         steps = step_rules.update_steps(effective, top, record, adopt=True)
         plan.changes.append(Change("adopt", obj.kind, obj.key, live_obj.id, "config", changes, obj, steps,

@@ -10,7 +10,8 @@ and calendar is an object with a string id, project members are objects with ids
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from tkctl.secrets import is_secret_field
 

@@ -17,7 +17,8 @@ Live objects are indexed once by tag and natural key, so matching a config with 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from tkctl.core.live import LiveObject, LiveState
 from tkctl.core.model import KINDS, DesiredObject

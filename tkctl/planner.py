@@ -7,6 +7,8 @@ it is stale) comes through `make_plan`, so they all read the account the same wa
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
@@ -47,12 +49,35 @@ def records(state: State) -> dict[tuple[str, str], StateRecord]:
             for e in state.entries.values()}
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector paused while the account is read and compared.
+
+    Reading and planning a large account makes hundreds of thousands of containers that live
+    until the plan is done and form no cycles; every full collection would walk all of them,
+    and the config, again (about a sixth of the CPU time of a 5,000-resource plan). It runs
+    again, as before, once the plan is made; nothing it would have freed is lost."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookings: bool = True,
               targets: list[str] | None = None, excludes: list[str] | None = None) -> Plan:
     """Read the account and plan; `targets` / `excludes` (address globs) make it partial.
 
     `warn_bookings` counts the future bookings of what the plan deletes or replaces (one search
     per such object); checking a saved plan for staleness does not need them."""
+    with _collector_paused():
+        return _make_plan(workspace, target, state, warn_bookings, targets, excludes)
+
+
+def _make_plan(workspace: Workspace, target: Target, state: State, warn_bookings: bool,
+               targets: list[str] | None, excludes: list[str] | None) -> Plan:
     live, app = read_account(target)
     check_app(state, app, workspace.state_name(target.emulator))
     plan = build_plan(

@@ -18,6 +18,7 @@ old object, which is why `core/safety.py` refuses a replacement unless it is all
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Mapping
 
 from tkctl.core import steps as step_rules
@@ -26,7 +27,7 @@ from tkctl.core.diff import FieldChange, field_changes
 from tkctl.core.digest import fingerprint
 from tkctl.core.ignore import keep_live, kept_meta_paths
 from tkctl.core.live import LiveObject, LiveState
-from tkctl.core.match import Matcher, tag_of
+from tkctl.core.match import Matcher, live_form, tag_of
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import is_empty, ordered_fields
 from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_canonical, execution_order, record_of
@@ -40,6 +41,11 @@ class _Context:
         self.ignore = ignore
         self.defaults: set[str] = set()  # resources created here whose default calendar is untaken
         self.replaced: set[str] = set()  # resource keys replaced here
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
+
+    def shared(self, names: frozenset[str]) -> frozenset[str]:
+        """One instance of each set of field names: tens of thousands of objects share a few."""
+        return self._sets.setdefault(names, names)
 
 
 def build_plan(
@@ -128,12 +134,13 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     # tag is still sent whenever `meta` is.
     untagged = tracked is not None and tag_of(live_obj) is None
     want = desired_canonical(effective, tag=not untagged)
-    want_fp = fingerprint(want)
     record = record_of(want, obj.lifecycle)
+    want_fp = record.fingerprint
     matcher.bind(obj.kind, obj.key, live_obj.id)
     plan.ids[address] = live_obj.id
-    have = matcher.live_canonical(live_obj, frozenset(effective.fields), ordered_fields(obj.kind, obj.fields))
-    plan.live_fingerprints[address] = fingerprint(have)
+    refs = matcher.live_refs(live_obj)
+    compare_only, ordered = ctx.shared(frozenset(effective.fields)), ordered_fields(obj.kind, obj.fields)
+    have = live_form(live_obj, refs, compare_only, ordered)
     changes = field_changes(have, want)
     if tracked is not None:
         changes = with_causes(changes, rec, have, want, want_fp)
@@ -141,6 +148,7 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
 
     reason = _replacement(ctx, obj, live_obj, changes)
     if reason is not None:
+        plan.live_fingerprints[address] = fingerprint(have)
         if obj.kind == "resource":
             ctx.replaced.add(obj.key)
         # The old calendar of a replaced resource goes with it: no delete of its own.
@@ -161,6 +169,11 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         if because and "resources" not in top:
             top.append("resources")
             forced = f"its member {', '.join(because)} is replaced: the project's members now point at the replacement"
+    if tracked is None or top:
+        plan.live_fingerprints[address] = fingerprint(have)
+    else:
+        # Unchanged: hashed only if another object's step names it or a saved plan is checked.
+        plan.live_fingerprints.defer(address, partial(_live_fingerprint, live_obj, refs, compare_only, ordered))
     if tracked is None:
         steps = step_rules.update_steps(effective, top, record, adopt=True)
         plan.changes.append(Change("adopt", obj.kind, obj.key, live_obj.id, "config", changes, obj, steps,
@@ -174,6 +187,11 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         if rec is None or rec.fingerprint != want_fp or rec.fields != record.fields or \
                 dict(rec.lifecycle) != dict(record.lifecycle):
             plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
+
+
+def _live_fingerprint(obj: LiveObject, refs: Mapping[str, Any], compare_only: frozenset[str],
+                      ordered: frozenset[str]) -> str:
+    return fingerprint(live_form(obj, refs, compare_only, ordered))
 
 
 def _plan_move(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None, live_obj: LiveObject,

@@ -9,7 +9,8 @@ reordered constraint list reads worse than the list itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from deepdiff import DeepDiff
 from deepdiff.helper import NotPresent

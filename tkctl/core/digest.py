@@ -11,10 +11,14 @@ import hashlib
 import json
 from typing import Any, Mapping
 
+# `json.dumps(value, **same options)` builds this encoder on every call; one instance, made
+# once, encodes byte for byte the same (tens of thousands of objects are hashed per plan).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+                            allow_nan=False)
+
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
-                      allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def sha256(value: Any) -> str:
@@ -40,9 +44,27 @@ def field_digest(value: Any) -> str | None:
 
 def field_digests(canon: Mapping[str, Any]) -> dict[str, str]:
     """Per-field digests of a canonical object, for the fields that are set."""
-    out = {}
-    for name, value in canon.items():
-        digest = field_digest(value)
-        if digest is not None:
-            out[name] = digest
-    return out
+    return digests(canon)[1]
+
+
+def digests(canon: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """`(fingerprint(canon), field_digests(canon))`, encoding each field once.
+
+    A canonical object has string keys, so its JSON with sorted keys is `{"k":v,...}` joined
+    from the JSON of each field in key order: the fingerprint is hashed from the same pieces
+    the field digests are, not from a second encoding of the whole object."""
+    if type(canon) is not dict or not all(type(name) is str for name in canon):
+        return fingerprint(canon), {n: d for n, d in ((n, field_digest(v)) for n, v in canon.items())
+                                    if d is not None}
+    encode = _ENCODER.encode
+    parts: list[str] = []
+    fields: dict[str, str] = {}
+    for name in sorted(canon):
+        value = canon[name]
+        text = encode(value)
+        parts.append(f"{encode(name)}:{text}")
+        if value is not None:
+            fields[name] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    whole = "{" + ",".join(parts) + "}"
+    fields = {name: fields[name] for name in canon if name in fields}  # in the object's own order
+    return "sha256:" + hashlib.sha256(whole.encode()).hexdigest(), fields

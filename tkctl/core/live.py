@@ -10,7 +10,8 @@ and calendar is an object with a string id, project members are objects with ids
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from tkctl.secrets import is_secret_field
 
@@ -44,18 +45,40 @@ class LiveState:
     def from_payloads(
         cls, resources: Iterable[Mapping[str, Any]], projects: Iterable[Mapping[str, Any]]
     ) -> "LiveState":
+        return cls.from_objects(map(resource_objects, resources), map(project_object, projects))
+
+    @classmethod
+    def from_objects(cls, resources: Iterable[tuple[LiveObject, list[LiveObject]]],
+                     projects: Iterable[LiveObject]) -> "LiveState":
+        """From `resource_objects` and `project_object` of each listed item, in list order."""
         state = cls()
-        for raw in resources:
-            fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "calendars"}
-            state.by_kind["resource"][raw["id"]] = LiveObject("resource", raw["id"], fields)
-            for cal in raw.get("calendars") or []:
-                cfields = {k: v for k, v in cal.items() if not is_secret_field(k)}
-                cfields["resource_id"] = raw["id"]
-                cfields["primary"] = bool(cal.get("provider_primary"))
-                state.by_kind["calendar"][cal["id"]] = LiveObject("calendar", cal["id"], cfields)
-        for raw in projects:
-            fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "resources"}
-            members = raw.get("resources") or []
-            fields["resource_ids"] = [m["id"] if isinstance(m, Mapping) else m for m in members]
-            state.by_kind["project"][raw["id"]] = LiveObject("project", raw["id"], fields)
+        for resource, calendars in resources:
+            state.by_kind["resource"][resource.id] = resource
+            for cal in calendars:
+                state.by_kind["calendar"][cal.id] = cal
+        for project in projects:
+            state.by_kind["project"][project.id] = project
         return state
+
+
+def resource_objects(raw: Mapping[str, Any]) -> tuple[LiveObject, list[LiveObject]]:
+    """A resource listed with its calendars: the resource and its calendars, secrets dropped.
+
+    The reader calls this on each item as its page arrives, so only what the diff needs is
+    kept, never the pages."""
+    fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "calendars"}
+    calendars = []
+    for cal in raw.get("calendars") or []:
+        cfields = {k: v for k, v in cal.items() if not is_secret_field(k)}
+        cfields["resource_id"] = raw["id"]
+        cfields["primary"] = bool(cal.get("provider_primary"))
+        calendars.append(LiveObject("calendar", cal["id"], cfields))
+    return LiveObject("resource", raw["id"], fields), calendars
+
+
+def project_object(raw: Mapping[str, Any]) -> LiveObject:
+    """A project listed with its resources: their ids are all the diff uses of them."""
+    fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "resources"}
+    members = raw.get("resources") or []
+    fields["resource_ids"] = [m["id"] if isinstance(m, Mapping) else m for m in members]
+    return LiveObject("project", raw["id"], fields)

@@ -17,7 +17,8 @@ Live objects are indexed once by tag and natural key, so matching a config with 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from tkctl.core.live import LiveObject, LiveState
 from tkctl.core.model import KINDS, DesiredObject
@@ -30,6 +31,14 @@ def tag_of(obj: LiveObject) -> str | None:
     meta = obj.fields.get("meta")
     tag = meta.get(MARKER) if isinstance(meta, Mapping) else None
     return tag if isinstance(tag, str) else None
+
+
+def live_form(obj: LiveObject, refs: Mapping[str, Any], compare_only: frozenset[str] | None,
+              ordered: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The canonical form of a live object whose references are `refs` (`Matcher.live_refs`)."""
+    fields = dict(obj.fields)
+    fields.update(refs)
+    return canonical(obj.kind, fields, compare_only=compare_only, ordered=ordered)
 
 
 def _natural(kind: str, value: Any) -> str | None:
@@ -75,15 +84,18 @@ class Matcher:
             return None
         return self.key_of["resource"].get(id_, f"<unmanaged {id_}>")
 
+    def live_refs(self, obj: LiveObject) -> dict[str, Any]:
+        """The live object's references, named by key as the config names them, as bound now."""
+        if obj.kind == "calendar":
+            return {"resource": self.resource_key(obj.fields.get("resource_id"))}
+        if obj.kind == "project":
+            return {"resources": [self.resource_key(i) for i in obj.fields.get("resource_ids") or []]}
+        return {}
+
     def live_canonical(self, obj: LiveObject, compare_only: frozenset[str] | None,
                        ordered: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The live object in canonical form, references named by key as the config names them."""
-        fields = dict(obj.fields)
-        if obj.kind == "calendar":
-            fields["resource"] = self.resource_key(fields.get("resource_id"))
-        if obj.kind == "project":
-            fields["resources"] = [self.resource_key(i) for i in fields.get("resource_ids") or []]
-        return canonical(obj.kind, fields, compare_only=compare_only, ordered=ordered)
+        return live_form(obj, self.live_refs(obj), compare_only, ordered)
 
     def _free(self, candidates: Iterable[LiveObject]) -> list[LiveObject]:
         return [o for o in candidates if o.id not in self.claimed]

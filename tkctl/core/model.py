@@ -54,15 +54,28 @@ class DesiredState:
     moves: list[tuple[str, str]] = field(default_factory=list)
     # Availability tests (`tests:`) by name: run by `tkctl test`, never part of a plan.
     tests: dict[str, AvailabilityTest] = field(default_factory=dict)
+    # Keys of each kind in key order, sorted once: a plan walks the objects kind by kind
+    # several times, and sorting tens of thousands of objects on each walk adds up. Objects
+    # join through `add`, which drops it; the count guards against a direct write.
+    _order: dict[str, list[tuple[str, str]]] | None = field(default=None, repr=False, compare=False)
+    _order_len: int = field(default=-1, repr=False, compare=False)
 
     def add(self, obj: DesiredObject) -> None:
         self.objects[(obj.kind, obj.key)] = obj
+        self._order = None
 
     def get(self, kind: str, key: str) -> DesiredObject | None:
         return self.objects.get((kind, key))
 
     def of_kind(self, kind: str) -> list[DesiredObject]:
-        return [o for (k, _), o in sorted(self.objects.items()) if k == kind]
+        """The objects of one kind, in key order."""
+        if self._order is None or self._order_len != len(self.objects):
+            order: dict[str, list[tuple[str, str]]] = {}
+            for ident in sorted(self.objects):
+                order.setdefault(ident[0], []).append(ident)
+            self._order, self._order_len = order, len(self.objects)
+        objects = self.objects
+        return [objects[ident] for ident in self._order.get(kind, ())]
 
     def __iter__(self) -> Iterator[DesiredObject]:
         for kind in KINDS:

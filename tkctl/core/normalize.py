@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii
+from typing import Any
 
 from tkctl.core.durations import canonical_duration
 from tkctl.secrets import SECRET_FIELDS
@@ -87,11 +89,13 @@ def constraint(item: Any) -> Any:
     (ctype, params), = item.items()
     if not isinstance(params, Mapping):
         return {ctype: params}
+    # Worked out once per constraint, not per parameter (only a string type can be hour-based).
+    hours = ctype.split("_", 1)[-1] in _HOUR_TYPES if isinstance(ctype, str) else None
     out = {}
     for name, value in params.items():
         if name == "day" and isinstance(value, str):
             value = _DAYS.get(value.strip().lower(), value)
-        elif name in ("start", "end") and ctype.split("_", 1)[-1] in _HOUR_TYPES:
+        elif name in ("start", "end") and (hours if hours is not None else ctype.split("_", 1)[-1] in _HOUR_TYPES):
             value = _hour(value)
         out[name] = value
     return {ctype: out}
@@ -108,8 +112,15 @@ def _availability(value: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# What `json.dumps(value, sort_keys=True, default=str)` uses, built once instead of per call;
+# a string encodes as `encode_basestring_ascii` alone (as `JSONEncoder.encode` does).
+_SORT_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def _sort_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    if type(value) is str:
+        return encode_basestring_ascii(value)
+    return _SORT_ENCODER.encode(value)
 
 
 def ordered_fields(kind: str, fields: Mapping[str, Any]) -> frozenset[str]:

@@ -8,12 +8,13 @@ and the fingerprint of every live object the steps touch or name. `core/build.py
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from tkctl.core import steps as step_rules
 from tkctl.core.diff import FieldChange
-from tkctl.core.digest import field_digests, fingerprint
+from tkctl.core.digest import digests, fingerprint  # noqa: F401 (fingerprint: re-exported, benchmarks use it)
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import MARKER, canonical, ordered_fields
 from tkctl.core.steps import Record, Step
@@ -73,6 +74,53 @@ class Change:
         return out
 
 
+class LiveReads(MutableMapping[str, "str | None"]):
+    """Address -> fingerprint of the live object as read (None: absent from the account).
+
+    Most objects of a large account are unchanged and no step names them, so their
+    fingerprint is never asked for: `defer` keeps how to compute it from what was read, and
+    it is computed the first time anyone asks, from the same inputs, so the value is the one
+    computing it at once would have given."""
+
+    def __init__(self, values: Mapping[str, str | None] | None = None):
+        self._values: dict[str, str | None] = dict(values or {})
+        self._pending: dict[str, Callable[[], str | None]] = {}
+
+    def defer(self, address: str, compute: Callable[[], str | None]) -> None:
+        self._values.pop(address, None)
+        self._pending[address] = compute
+
+    def _settle(self, address: str) -> None:
+        compute = self._pending.pop(address, None)
+        if compute is not None:
+            self._values[address] = compute()
+
+    def __getitem__(self, address: str) -> str | None:
+        self._settle(address)
+        return self._values[address]
+
+    def __setitem__(self, address: str, fp: str | None) -> None:
+        self._pending.pop(address, None)
+        self._values[address] = fp
+
+    def __delitem__(self, address: str) -> None:
+        if self._pending.pop(address, None) is None:
+            del self._values[address]
+        else:
+            self._values.pop(address, None)
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._values or address in self._pending
+
+    def __iter__(self) -> Iterator[str]:
+        for address in list(self._pending):
+            self._settle(address)
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values) + len(self._pending)
+
+
 @dataclass
 class Plan:
     changes: list[Change]
@@ -84,7 +132,7 @@ class Plan:
     problems: list[str] = field(default_factory=list)
     target: dict[str, Any] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)  # address -> Timekit id, known at plan time
-    live_fingerprints: dict[str, str | None] = field(default_factory=dict)  # address -> fp, None = absent
+    live_fingerprints: LiveReads = field(default_factory=LiveReads)  # address -> fp, None = absent
     config_digest: str = ""
     state: dict[str, Any] = field(default_factory=dict)  # {"lineage", "serial"} of the state read
     managed: dict[str, int] = field(default_factory=dict)  # objects of each kind the state manages
@@ -164,7 +212,8 @@ def desired_canonical(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]
 
 
 def record_of(canon: Mapping[str, Any], lifecycle: Mapping[str, Any] | None = None) -> Record:
-    return Record(fingerprint(canon), field_digests(canon), remembered_lifecycle(lifecycle))
+    fp, fields = digests(canon)
+    return Record(fp, fields, remembered_lifecycle(lifecycle))
 
 
 def remembered_lifecycle(lifecycle: Mapping[str, Any] | None) -> dict[str, Any]:

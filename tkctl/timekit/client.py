@@ -313,7 +313,8 @@ class TimekitClient:
     # -- lists ---------------------------------------------------------------------------
 
     def list_all(self, path: str, params: Mapping[str, Any] | None = None, *,
-                 item_check: ItemCheck | None = None, on_page: Callable[[int], None] | None = None) -> list[dict]:
+                 item_check: ItemCheck | None = None, on_page: Callable[[int], None] | None = None,
+                 item_map: Callable[[dict], Any] | None = None) -> list[Any]:
         """Every item of a list endpoint, in the fewest requests: pages of 1000, and once the
         first page says how many there are, the rest fetched concurrently.
 
@@ -323,29 +324,33 @@ class TimekitClient:
         our own base URL, never on the `next_page_url` the server names, so the token cannot
         be sent to another host (§4). `on_page`, if given, is called (from any thread) after
         each page is read, with the listing's number of pages: progress reporting.
+
+        `item_map`, if given, turns each checked item into what the caller keeps, as its page
+        arrives, and the list holds those: a page's body is dropped once it is mapped, so a
+        caller that keeps a little of each item never holds a whole account's pages at once.
         """
         params = {**(params or {}), "limit": PAGE_SIZE}
 
-        def fetch(page: int) -> Page:
+        def fetch(page: int) -> tuple[int, list[tuple[str, Any]]]:
             answer = self._send("GET", path, {**params, "page": page}, None)
             result = self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
+            del answer
+            kept = [(item["id"], item if item_map is None else item_map(item)) for item in result.items]
             if on_page is not None:
                 on_page(last if page > 1 else result.last_page)
-            return result
+            return result.last_page, kept
 
         last = 1
-        first = fetch(1)
-        items = list(first.items)
-        last = first.last_page  # already checked against total and per_page by _page
+        last, items = fetch(1)  # last_page already checked against total and per_page by _page
         if last > 1:
             pages = range(2, last + 1)
             with ThreadPoolExecutor(max_workers=min(self.max_in_flight, len(pages))) as pool:
-                for page in pool.map(fetch, pages):
-                    items.extend(page.items)
+                for _, page_items in pool.map(fetch, pages):
+                    items.extend(page_items)
         # Offset pagination can repeat an item when objects are created meanwhile.
-        seen: dict[str, dict] = {}
-        for item in items:
-            seen.setdefault(item["id"], item)
+        seen: dict[str, Any] = {}
+        for id_, item in items:
+            seen.setdefault(id_, item)
         return list(seen.values())
 
     @staticmethod

@@ -4,6 +4,11 @@ Two listings answer everything the diff needs: resources with their calendars an
 availability constraints included, and projects with their resources included
 (timekit-api.md §5, §16.7). Both run at once, each at the largest page size; the pages
 read, of how many, are shown on a progress bar (`tkctl.progress`) when someone watches.
+
+Each item becomes its live objects as its page arrives (`core/live.py`), and the page is
+dropped: a project page holds every member resource whole (`include=resources` is the only
+way to get member ids in the same request), but only the ids are kept, so memory grows with
+the account's objects, not with the size of its pages.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from tkctl import progress
-from tkctl.core.live import LiveState
+from tkctl.core.live import LiveState, project_object, resource_objects
 from tkctl.timekit.client import TimekitClient
 from tkctl.timekit.envelope import check_project, check_resource
 
@@ -26,10 +31,10 @@ def read_live(client: TimekitClient, bars: progress.Progress | None = None) -> L
         pages = _Pages(task, listings=2)
         with ThreadPoolExecutor(max_workers=2) as pool:
             resources = pool.submit(client.list_all, *RESOURCE_LIST, item_check=check_resource,
-                                    on_page=pages.counter("resources"))
+                                    on_page=pages.counter("resources"), item_map=resource_objects)
             projects = pool.submit(client.list_all, *PROJECT_LIST, item_check=check_project,
-                                   on_page=pages.counter("projects"))
-            return LiveState.from_payloads(resources.result(), projects.result())
+                                   on_page=pages.counter("projects"), item_map=project_object)
+            return LiveState.from_objects(resources.result(), projects.result())
 
 
 class _Pages:

@@ -21,12 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.plan import build  # noqa: E402
+from benchmarks.account import build, write_config  # noqa: E402
 from tkctl.emulator.testing import running_emulator  # noqa: E402
 
 
@@ -43,9 +41,8 @@ def main() -> int:
             tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp)
         # tkctl paces itself to the server's limit, as users set it in tkctl.yaml.
-        (cfg / "tkctl.yaml").write_text(f"state: state.json\nrequests_per_minute: {args.rate_limit}\n")
-        for name, section in (("resources", resources), ("calendars", calendars), ("projects", projects)):
-            (cfg / f"{name}.yaml").write_text(yaml.safe_dump({name: section}, sort_keys=False))
+        write_config(cfg, {"resources": resources, "calendars": calendars, "projects": projects},
+                     f"state: state.json\nrequests_per_minute: {args.rate_limit}\n")
         env = {**os.environ, "TIMEKIT_API_URL": emu.base_url, "TIMEKIT_APP_TOKEN": emu.token, "NO_COLOR": "1"}
         emu.reset_counters()
         t0 = time.perf_counter()

@@ -158,9 +158,11 @@ def seed_live(seed: Callable[..., dict], resources: dict, calendars: dict, proje
 
 
 def write_state(cfg: Path, seeded_resources: list, seeded_projects: list) -> None:
-    """The state a previous apply would have left: every key bound to its id and fingerprint."""
+    """The state a previous apply would have left: every key bound to its id, with the same
+    record (fingerprint, field digests, lifecycle) apply writes, so that an apply finds
+    nothing to re-record."""
     from tkctl.config import load_config
-    from tkctl.core.plan import desired_canonical, fingerprint
+    from tkctl.core.plan import desired_canonical, record_of
     from tkctl.state.store import StateEntry, StateStore, new_state
 
     settings, desired = load_config(cfg, {})
@@ -175,5 +177,7 @@ def write_state(cfg: Path, seeded_resources: list, seeded_projects: list) -> Non
             id_ = next(c["id"] for c in owner["calendars"] if c["name"] == obj.fields["name"])
         else:
             id_ = project_ids[obj.key]
-        store.state.put(StateEntry(obj.kind, obj.key, id_, fingerprint(desired_canonical(obj))))
+        record = record_of(desired_canonical(obj), obj.lifecycle)
+        store.state.put(StateEntry(obj.kind, obj.key, id_, record.fingerprint, dict(record.fields),
+                                   dict(record.lifecycle)))
     store.save()

@@ -46,7 +46,7 @@ def _realdata(name: str) -> dict:
     return json.loads((REALDATA / name).read_text())
 
 
-def _variants() -> tuple[list[list], list[dict], list[dict]]:
+def variants() -> tuple[list[list], list[dict], list[dict]]:
     """Opening hours, customer-field sets and widget (`ui`, `booking`) variants from real payloads."""
     hours = [_realdata("availability-constraints-opening-hours.json")["availability_constraints"],
              _realdata("availability-constraints-opening-hours-lunch-break.json")["availability_constraints"],
@@ -84,7 +84,7 @@ def build(n_resources: int, n_projects: int, *, extra_calendars: float = 1.0,
     share `extra_calendars` of them one more calendar; each project has between `members[0]`
     and `members[1]` members (capped at the number of resources) and a widget config."""
     rng = random.Random(seed)
-    hours, fields, widgets = _variants()
+    hours, fields, widgets = variants()
     resources, calendars, projects = {}, {}, {}
     extra_every = round(1 / extra_calendars) if extra_calendars else 0
     for i in range(n_resources):

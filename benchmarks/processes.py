@@ -2,13 +2,20 @@
 
 The emulator runs as `tkctl emulator` (not a thread of the benchmark), so its CPU time is its
 own and can be shown beside tkctl's: read from /proc/<pid>/stat before and after each
-operation. Each measured command is reaped with os.wait4, which gives that child's own
-rusage: user + system CPU and its peak RSS (RUSAGE_CHILDREN would give the largest RSS of any
-child so far, not this one's).
+operation.
+
+Each measured command is started by a small launcher process and reaped there with os.wait4,
+which gives that child's own rusage: user + system CPU and peak RSS. The launcher exists
+because Linux counts in a child's ru_maxrss the high-water mark of the memory it was forked
+from: spawned straight from the benchmark (hundreds of MB after building a 20,000-resource
+account), even `tkctl --version` would report the benchmark's size. The launcher is a bare
+`python -S` with only `os` and `json` loaded, so the floor it adds is a few MB, below any
+Python program's own. (RUSAGE_CHILDREN would not do either: it gives the largest child so far.)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import string
@@ -16,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +30,22 @@ import httpx
 
 TKCTL = str(Path(sys.executable).with_name("tkctl"))
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+# One JSON request a line on stdin: {"cmd", "env", "out", "err"}; one JSON answer a line.
+_LAUNCHER = """
+import json, os, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
+    actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 1, job["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+               (os.POSIX_SPAWN_OPEN, 2, job["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+    start = time.perf_counter()
+    pid = os.posix_spawn(job["cmd"][0], job["cmd"], job["env"], file_actions=actions)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    print(json.dumps({"returncode": os.waitstatus_to_exitcode(status), "wall": wall,
+                      "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}), flush=True)
+"""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -42,18 +64,45 @@ class Run:
     peak_mb: float
 
 
+class Launcher:
+    """Runs commands one at a time from a small process; see the module's docstring for why."""
+
+    _shared: "Launcher | None" = None
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> "Launcher":
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
+    def run(self, cmd: list[str], env: dict[str, str]) -> Run:
+        with tempfile.TemporaryDirectory() as tmp, self.lock:
+            out, err = Path(tmp, "out"), Path(tmp, "err")
+            self.proc.stdin.write(json.dumps({"cmd": cmd, "env": env, "out": str(out), "err": str(err)}) + "\n")
+            self.proc.stdin.flush()
+            answer = self.proc.stdout.readline()
+            if not answer:
+                raise RuntimeError("the benchmark's launcher process died")
+            got = json.loads(answer)
+            return Run(got["returncode"], out.read_text(errors="replace"), err.read_text(errors="replace"),
+                       got["wall"], got["cpu"], got["maxrss_kb"] / 1024)
+
+    @classmethod
+    def close_shared(cls) -> None:
+        if cls._shared is not None:
+            cls._shared.proc.stdin.close()
+            cls._shared.proc.wait(timeout=30)
+            cls._shared = None
+
+
 def run_measured(cmd: list[str], env: dict[str, str]) -> Run:
-    """Runs cmd to its end; wall time, and the child's own CPU and peak memory from wait4."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-        out.seek(0)
-        err.seek(0)
-        return Run(proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                   wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    """Runs cmd (an absolute path first) to its end: wall time, and the child's own CPU and peak memory."""
+    return Launcher.shared().run(cmd, env)
 
 
 class EmulatorProcess:

@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.account import (build, resource_body, seed_live, write_config,  # noqa: E402
-                                write_section, write_state, _variants)
-from benchmarks.processes import TKCTL, EmulatorProcess, Run, run_measured  # noqa: E402
+from benchmarks.account import (build, resource_body, seed_live, variants,  # noqa: E402
+                                write_config, write_section, write_state)
+from benchmarks.processes import TKCTL, EmulatorProcess, Launcher, Run, run_measured  # noqa: E402
 
 OPS = ("validate", "plan", "plan-1pct", "plan-nostate", "export", "client", "apply", "version", "tiny")
 LABELS = {"validate": "validate", "plan": "plan, no change", "plan-1pct": "plan, 1% changed",
@@ -106,9 +106,10 @@ class Bench:
         counters = emu.counters()
         if run.returncode != 0:
             raise SystemExit(f"{op} at {size} failed (exit {run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-        failed = sum(n for status, n in counters["by_status"].items() if not status.isdigit() or int(status) >= 400)
+        failed = {status: n for status, n in counters["by_status"].items() if not status.isdigit() or int(status) >= 400}
         row = Row(size, op, LABELS[op].format(creates=self.args.creates), counters["total"], minimum, run.wall,
-                  self.floor(minimum, round_trips), run.cpu, emulator_cpu, run.peak_mb, {"failed": failed})
+                  self.floor(minimum, round_trips), run.cpu, emulator_cpu, run.peak_mb,
+                  {"failed": sum(failed.values()), "failed_by": failed})
         self.rows.append(row)
         return row, run, counters
 
@@ -169,7 +170,7 @@ class Bench:
                 minimum = pages(size) + size + pages(n_projects) + 2 * n_projects
                 self.measure(emu, size, "client", client, minimum, minimum)
             if self.wanted("apply"):
-                hours = _variants()[0]
+                hours = variants()[0]
                 new = dict(resource_body(i, hours, prefix="n") for i in range(args.creates))
                 write_section(cfg / "new.yaml", "resources", new)
                 watch = Watch(emu)
@@ -269,6 +270,12 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def failures(row: Row) -> str:
+    """`0 requests failed`, or `2 requests failed (429 ×2)`."""
+    by = ", ".join(f"{status} ×{n}" for status, n in sorted(row.notes["failed_by"].items()))
+    return f"{row.notes['failed']} requests failed" + (f" ({by})" if by else "")
+
+
 def notes(rows: list[Row], args: argparse.Namespace) -> list[str]:
     out = []
     by = {(r.size, r.op): r for r in rows}
@@ -281,7 +288,7 @@ def notes(rows: list[Row], args: argparse.Namespace) -> list[str]:
             pace = r.notes["pace"]
             share = f" = {pace / (args.rate / 60):.0%} of the rate limit" if pace and args.rate else ""
             out.append(f"- apply at {r.size:,}: {r.notes['writes']:,} writes, "
-                       f"{fmt(pace, 1)} writes/s during the writes{share}, {r.notes['failed']} requests failed; "
+                       f"{fmt(pace, 1)} writes/s during the writes{share}, {failures(r)}; "
                        f"{r.cpu / max(1, r.notes['writes']) * 1000:.1f} ms of tkctl CPU per write")
         if r.op == "client":
             plan = by.get((r.size, "plan"))
@@ -289,9 +296,9 @@ def notes(rows: list[Row], args: argparse.Namespace) -> list[str]:
                      f"{r.wall / plan.wall:.1f}×") if plan else ""
             out.append(f"- python-timekit, one object at a time, measured at {r.size:,} resources: "
                        f"{r.wall:.1f} s, {r.requests:,} requests{ratio}")
-    failed = [f"{r.op} at {r.size}" for r in rows if r.notes.get("failed") and r.op != "apply"]
+    failed = [f"{r.label} at {r.size:,}: {failures(r)}" for r in rows if r.notes.get("failed") and r.op != "apply"]
     if failed:
-        out.append(f"- requests failed in: {', '.join(failed)}")
+        out.append(f"- requests failed in {'; '.join(failed)}")
     emulator = [r.emulator_cpu / r.wall for r in rows if r.emulator_cpu is not None and r.wall]
     if emulator:
         out.append(f"- the emulator's CPU was at most {max(emulator):.0%} of an operation's wall time")
@@ -369,12 +376,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     bench = Bench(args)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="tkctl-scale-") as tmp:
-        work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        for size in args.sizes:
-            bench.size(size, work)
-        bench.fixed()
+    try:
+        with tempfile.TemporaryDirectory(prefix="tkctl-scale-") as tmp:
+            work = args.keep or Path(tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            for size in args.sizes:
+                bench.size(size, work)
+            bench.fixed()
+    finally:
+        Launcher.close_shared()
     print(f"tkctl scale benchmark: emulator in its own process, {args.latency:g} ms latency, "
           f"rate limit {args.rate or 'off'}/minute; 1.5 calendars per resource, projects of 5-50 members\n")
     print(table(bench.rows))

@@ -15,6 +15,7 @@ Python program's own. (RUSAGE_CHILDREN would not do either: it gives the largest
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
@@ -78,6 +79,7 @@ class Launcher:
     def shared(cls) -> "Launcher":
         if cls._shared is None:
             cls._shared = cls()
+            atexit.register(cls.close_shared)
         return cls._shared
 
     def run(self, cmd: list[str], env: dict[str, str]) -> Run:

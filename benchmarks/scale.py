@@ -17,16 +17,23 @@ config folder and state, and runs the real `tkctl` CLI as child processes:
 - once: `tkctl --version` and `tkctl validate examples/clinic`, best of 5.
 
 It prints one Markdown table (requests the emulator counted, the minimum, wall, floor,
-wall/floor, tkctl's CPU and peak memory from wait4, the emulator's CPU from /proc) and the
-goals of issue 12, each marked met or not met from the figures. floor = the larger of
-minimum / (rate per second) and latency x sequential round trips: what the API allows at
-best. The minimum of a read is GET /app and one page per 1,000 resources and per 1,000
-projects; of an apply, that read plus one request per create.
+wall/floor, tkctl's CPU and peak memory from wait4, the emulator's CPU from /proc; in the
+python-timekit row the CPU and memory are the script's), notes (objects edited, MB exported,
+the apply's writes a second while writing as a share of the rate limit, failed requests by
+status) and the goals of issue 12, each marked met, NOT MET, or not measured (a size not run).
+floor = the larger of minimum / (rate per second) and latency x sequential round trips: what
+the API allows at best. The minimum of a read is GET /app and one page per 1,000 resources
+and per 1,000 projects (issue 12's table left GET /app out of its floor); of an apply, that
+read plus one request per create; of the python-timekit script, its pages of ids plus one
+GET per resource and two per project.
 
 Options: --sizes, --latency (ms), --rate (requests/minute, 0 = no limit), --creates (apply
 size), --client-size, --only op,op (validate, plan, plan-1pct, plan-nostate, export, client,
 apply, version, tiny), --keep DIR (keep the generated configs and exports in DIR/size-N).
-Expected run time on 2 shared cores: see the report in the README's Performance section.
+Run time on 2 cores shared with other work, on main before issue 12's fixes: 7 minutes for
+--sizes 500,5000 (the python-timekit read at 500 takes 70 s and each apply at least 100 s:
+1,000 writes at 10 a second), about TOTAL minutes for 500,5000,20000. Faster tkctl shortens it
+down to the rate limit's floor; the rate-bound parts stay.
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.account import (build, resource_body, seed_live, variants,  # noqa: E402
                                 write_config, write_section, write_state)
-from benchmarks.processes import TKCTL, EmulatorProcess, Launcher, Run, run_measured  # noqa: E402
+from benchmarks.processes import TKCTL, EmulatorProcess, Run, run_measured  # noqa: E402
 
 OPS = ("validate", "plan", "plan-1pct", "plan-nostate", "export", "client", "apply", "version", "tiny")
 LABELS = {"validate": "validate", "plan": "plan, no change", "plan-1pct": "plan, 1% changed",
@@ -376,15 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     bench = Bench(args)
     started = time.perf_counter()
-    try:
-        with tempfile.TemporaryDirectory(prefix="tkctl-scale-") as tmp:
-            work = args.keep or Path(tmp)
-            work.mkdir(parents=True, exist_ok=True)
-            for size in args.sizes:
-                bench.size(size, work)
-            bench.fixed()
-    finally:
-        Launcher.close_shared()
+    with tempfile.TemporaryDirectory(prefix="tkctl-scale-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes:
+            bench.size(size, work)
+        bench.fixed()
     print(f"tkctl scale benchmark: emulator in its own process, {args.latency:g} ms latency, "
           f"rate limit {args.rate or 'off'}/minute; 1.5 calendars per resource, projects of 5-50 members\n")
     print(table(bench.rows))

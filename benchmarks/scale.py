@@ -30,10 +30,11 @@ GET per resource and two per project.
 Options: --sizes, --latency (ms), --rate (requests/minute, 0 = no limit), --creates (apply
 size), --client-size, --only op,op (validate, plan, plan-1pct, plan-nostate, export, client,
 apply, version, tiny), --keep DIR (keep the generated configs and exports in DIR/size-N).
-Run time on 2 cores shared with other work, on main before issue 12's fixes: 7 minutes for
---sizes 500,5000 (the python-timekit read at 500 takes 70 s and each apply at least 100 s:
-1,000 writes at 10 a second), about TOTAL minutes for 500,5000,20000. Faster tkctl shortens it
-down to the rate limit's floor; the rate-bound parts stay.
+Run time on main before issue 12's fixes, 2 cores shared with other work: 7 minutes for
+--sizes 500,5000; 30 minutes for 500,5000,20000 (load average 5-9; 20,000 alone took 20
+minutes, its apply 11 and its export 4). The rate-bound parts stay whatever tkctl does: the
+python-timekit read at 500 (70 s) and each apply (at least 100 s: 1,000 writes at 10 a
+second), so a tkctl meeting the goals runs 500,5000,20000 in about 7 minutes.
 """
 
 from __future__ import annotations

@@ -186,7 +186,9 @@ class Bench:
                                                 read_min + args.creates, read_trips + 1, during=watch.run)
                 writes = watch.writes(counters)
                 # An apply too short to sample (a few creates) is paced over its whole run instead.
-                row.notes.update(writes=writes, pace=watch.pace(counters) or writes / row.wall)
+                sampled = watch.pace(counters)
+                row.notes.update(writes=writes, pace=sampled or writes / row.wall,
+                                 over="during the writes" if sampled else "over the whole apply")
 
     def fixed(self) -> None:
         """`--version` and a tiny validate: start-up cost, best of 5 (no emulator involved)."""
@@ -296,7 +298,7 @@ def notes(rows: list[Row], args: argparse.Namespace) -> list[str]:
             pace = r.notes["pace"]
             share = f" = {pace / (args.rate / 60):.0%} of the rate limit" if pace and args.rate else ""
             out.append(f"- apply at {r.size:,}: {r.notes['writes']:,} writes, "
-                       f"{fmt(pace, 1)} writes/s during the writes{share}, {failures(r)}; "
+                       f"{fmt(pace, 1)} writes/s {r.notes['over']}{share}, {failures(r)}; "
                        f"{r.cpu / max(1, r.notes['writes']) * 1000:.1f} ms of tkctl CPU per write")
         if r.op == "client":
             plan = by.get((r.size, "plan"))

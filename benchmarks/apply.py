@@ -14,19 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource as rusage
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.plan import build  # noqa: E402
+from benchmarks.account import build, write_config  # noqa: E402
+from benchmarks.processes import TKCTL, run_measured  # noqa: E402
 from tkctl.emulator.testing import running_emulator  # noqa: E402
 
 
@@ -43,21 +39,15 @@ def main() -> int:
             tempfile.TemporaryDirectory() as tmp:
         cfg = Path(tmp)
         # tkctl paces itself to the server's limit, as users set it in tkctl.yaml.
-        (cfg / "tkctl.yaml").write_text(f"state: state.json\nrequests_per_minute: {args.rate_limit}\n")
-        for name, section in (("resources", resources), ("calendars", calendars), ("projects", projects)):
-            (cfg / f"{name}.yaml").write_text(yaml.safe_dump({name: section}, sort_keys=False))
+        write_config(cfg, {"resources": resources, "calendars": calendars, "projects": projects},
+                     f"state: state.json\nrequests_per_minute: {args.rate_limit}\n")
         env = {**os.environ, "TIMEKIT_API_URL": emu.base_url, "TIMEKIT_APP_TOKEN": emu.token, "NO_COLOR": "1"}
         emu.reset_counters()
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "tkctl", "apply", str(cfg), "--auto-approve"],
-                              env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        peak_mb = rusage.getrusage(rusage.RUSAGE_CHILDREN).ru_maxrss / 1024
+        proc = run_measured([TKCTL, "apply", str(cfg), "--auto-approve"], env)
+        wall, peak_mb = proc.wall, proc.peak_mb
         counters = emu.counters()
-        t1 = time.perf_counter()
-        again = subprocess.run([sys.executable, "-m", "tkctl", "plan", str(cfg)], env=env,
-                               capture_output=True, text=True)
-        plan_wall = time.perf_counter() - t1
+        again = run_measured([TKCTL, "plan", str(cfg)], env)
+        plan_wall = again.wall
 
     if proc.returncode != 0 or again.returncode != 0:
         print(proc.stderr[-3000:], again.stderr[-3000:], file=sys.stderr)
@@ -70,7 +60,7 @@ def main() -> int:
     print(f"apply: {proc.stdout.strip().splitlines()[-1]}")
     print(f"requests made: {counters['total']} ({writes} writes)")
     print(f"wall time: {wall:.2f} s ({writes / wall:.0f} writes/s)")
-    print(f"peak memory (max RSS of a tkctl child): {peak_mb:.0f} MB")
+    print(f"peak memory (max RSS of tkctl apply): {peak_mb:.0f} MB")
     print(f"plan afterwards: {again.stdout.strip().splitlines()[-1]} in {plan_wall:.2f} s")
     return 0
 

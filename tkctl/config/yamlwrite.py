@@ -31,6 +31,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from tkctl.config import yamlemit
 from tkctl.config.schema import load_schema
 from tkctl.core.model import KIND_OF_SECTION
 
@@ -144,7 +145,14 @@ def dump(doc: Any, header: str = "") -> str:
     buffer = io.StringIO()
     for line in header.splitlines():
         buffer.write(f"# {line}".rstrip() + "\n")
-    _yaml().dump(canonicalize(doc), buffer)
+    start = buffer.tell()
+    canonical = canonicalize(doc)
+    try:
+        yamlemit.emit(canonical, buffer)
+    except yamlemit.Unsupported:  # a rare shape: ruamel.yaml writes the whole document
+        buffer.seek(start)
+        buffer.truncate()
+        _yaml().dump(canonical, buffer)
     return buffer.getvalue()
 
 

@@ -135,6 +135,16 @@ class S3Bucket:
             raise self.error(exc, action, key) from None
         return answer.get("ETag", "")
 
+    def list_keys(self, prefix: str, action: str) -> list[str]:
+        """The keys that start with `prefix`, sorted (the state journal's objects)."""
+        keys: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.spec.bucket, Prefix=prefix):
+                keys += [item["Key"] for item in page.get("Contents") or ()]
+        except Exception as exc:
+            raise self.error(exc, action, prefix) from None
+        return sorted(keys)
+
     def delete(self, key: str, action: str, *, if_match: str | None = None) -> bool:
         """Delete `key` (only if it still has ETag `if_match`); False when it was not the one we saw."""
         condition = {"IfMatch": if_match} if if_match else {}

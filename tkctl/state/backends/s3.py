@@ -20,6 +20,7 @@ killed command left.
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 from tkctl.errors import StateError
@@ -95,12 +96,10 @@ class S3Journal:
         self._keys = self.bucket.list_keys(self.prefix, "read the journal of")
         if not self._keys:
             return None
-        parts = []
-        for key in self._keys:
-            found = self.bucket.get(key, "read the journal of", MAX_STATE_BYTES)
-            if found is not None:  # deleted by a compaction since the listing: the state holds it
-                parts.append(found.body)
-        return b"".join(parts)
+        with ThreadPoolExecutor(max_workers=8) as pool:  # a round trip each: not one after another
+            found = list(pool.map(lambda key: self.bucket.get(key, "read the journal of", MAX_STATE_BYTES), self._keys))
+        # An object deleted by a compaction since the listing is one the state holds.
+        return b"".join(f.body for f in found if f is not None)
 
     def append(self, text: str) -> None:
         if self.lock is not None and self.lock.lost:
@@ -115,9 +114,12 @@ class S3Journal:
         self._keys.append(key)
 
     def remove(self) -> None:
-        # The last first: a removal cut short leaves the journal's beginning, which the state holds.
-        for key in reversed(self._keys or self.bucket.list_keys(self.prefix, "read the journal of")):
-            self.bucket.delete(key, "delete the journal of")
+        """Delete every object, the first (the header) last: a removal cut short leaves a
+        journal whose changes the state holds, which the next command recognises and deletes."""
+        keys = self._keys or self.bucket.list_keys(self.prefix, "read the journal of")
+        self.bucket.delete_many(keys[1:], "delete the journal of")
+        if keys:
+            self.bucket.delete(keys[0], "delete the journal of")
         self._keys = []
 
 

@@ -29,6 +29,7 @@ def killed_apply(tk, tmp_path):
     (the 5th create is made by the server, its answer held). Returns (cfg, state file text
     before the kill)."""
     cfg = write_config(tmp_path / "cfg", BASE)
+    tk.emulator.configure(rate_limit=0)  # a refusal by the rate limit would move which create is held
     assert tk("apply", cfg, "--auto-approve").code == 0
     before = (cfg / "state.json").read_text()
     write_config(cfg, {**BASE, **NEW})

@@ -35,10 +35,10 @@ def write_atomically(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_folder(folder)
+    fsync_folder(folder)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the rename itself durable; not possible on every platform (Windows), so best effort."""
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
-_pattern: re.Pattern[str] | None = None  # registered secrets as one alternation, longest first
 MASK = "***"
 MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words
 
@@ -58,12 +57,8 @@ def register(secret: str | None) -> None:
     """Remember a secret value so later output never contains it."""
     if not secret or len(secret) < MIN_SECRET_LENGTH:
         return
-    global _pattern
     with _lock:
-        if secret in _secrets:
-            return
         _secrets.add(secret)
-        _pattern = None
 
 
 def register_found(payload: Any) -> None:
@@ -86,13 +81,18 @@ def register_found(payload: Any) -> None:
             stack.extend(item for item in node if isinstance(item, (dict, list)))
 
 
-def _registered() -> re.Pattern[str] | None:
-    global _pattern
+def _registered(text: str) -> re.Pattern[str] | None:
+    """The registered secrets found in `text` as one alternation, longest first.
+
+    Built per call from the secrets the text holds: one alternation of every secret would be
+    recompiled after each new one, and an account of 20,000 resources registers 20,000
+    `api_token`s (each create answer adds one), which made every error message cost seconds
+    of CPU. A substring test per secret costs microseconds."""
     with _lock:
-        if _pattern is None and _secrets:
-            ordered = sorted(_secrets, key=len, reverse=True)
-            _pattern = re.compile("|".join(map(re.escape, ordered)))
-        return _pattern
+        present = [secret for secret in _secrets if secret in text]
+    if not present:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(present, key=len, reverse=True))))
 
 
 def _mask_value(match: re.Match[str]) -> str:
@@ -104,7 +104,7 @@ def _mask_value(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """The text with every known secret and every credential-shaped value masked."""
-    pattern = _registered()
+    pattern = _registered(text)
     if pattern is not None:
         text = pattern.sub(MASK, text)
     text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)

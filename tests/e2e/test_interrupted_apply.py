@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e.conftest import read_state, says_no_changes, write_config
 from tests.e2e.test_plan_apply import CALENDARS, PROJECTS, RESOURCES
+from tkctl.state import load_state
 
 
 @pytest.mark.parametrize("path", ["/v2/resources", "/v2/calendars", "/v2/projects"])
@@ -68,7 +69,8 @@ def test_a_failed_update_stops_the_apply_and_the_rerun_continues(tk, tmp_path):
 def test_killed_apply_leaves_valid_state_and_rerun_converges(tk, tmp_path):
     """The 5th create is made by the server but its answer is held back; tkctl is killed while
     it waits, so that object exists, tagged, and is not in the state. Holding one request makes
-    the kill land at a known point whatever the machine's speed."""
+    the kill land at a known point whatever the machine's speed. The state is read as tkctl
+    reads it: the file plus the journal of the steps done since the apply began."""
     resources = {f"r{i:02d}": {"name": f"R {i}", "timezone": "UTC"} for i in range(30)}
     cfg = write_config(tmp_path, resources)
     tk.emulator.add_fault(method="POST", path="/v2/resources", nth=5, status=None, delay_ms=120_000,
@@ -78,25 +80,21 @@ def test_killed_apply_leaves_valid_state_and_rerun_converges(tk, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120  # a generous bound for a stuck test, not a measurement
     while time.monotonic() < deadline:  # every create but the held one is answered and recorded
-        try:
-            done = len(read_state(cfg)["objects"])
-        except FileNotFoundError:
-            done = 0
-        if done == 29:
+        if len(load_state(cfg / "state.json").entries) == 29:
             break
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    state = read_state(cfg)  # still valid JSON
-    assert len(state["objects"]) == 29
+    assert len(load_state(cfg / "state.json").entries) == 29  # file and journal: still valid
     assert len(tk.api("/resources")) == 30  # the held create happened
-    assert not [p for p in cfg.iterdir() if p.name.startswith("state.json.") and p.suffix != ".lock"]
+    assert not [p for p in cfg.iterdir() if p.name.startswith("state.json.") and p.suffix not in (".lock", ".journal")]
     r = tk("apply", cfg, "--auto-approve")  # a stale lock from the killed process is taken over
     assert r.code == 0, r.text
     live = tk.api("/resources")
     assert sorted(x["meta"]["tkctl_key"] for x in live) == sorted(resources)
     assert len(read_state(cfg)["objects"]) == 30
+    assert not (cfg / "state.json.journal").exists()  # compacted into the file
 
 
 def test_passing_server_errors_on_reads_are_retried(tk, tmp_path):

@@ -21,6 +21,8 @@ import pytest
 from tests.conftest import AWS_TEST_ENV
 from tests.e2e.conftest import says_no_changes, write_config
 from tests.e2e.test_plan_apply import CALENDARS, PROJECTS, RESOURCES
+from tkctl.state import S3StateSpec, dump_state
+from tkctl.state.backends.s3 import S3Backend
 
 KEY = "clinic/state.json"
 LOCK = KEY + ".lock"
@@ -33,8 +35,10 @@ def s3_config(path, s3, resources=RESOURCES, calendars=CALENDARS, projects=PROJE
 
 
 def s3_state(s3) -> dict | None:
-    body = s3.get(KEY)
-    return None if body is None else json.loads(body)
+    """The state as tkctl reads it: the object, plus the journal of an apply that runs or was killed."""
+    spec = S3StateSpec(s3.bucket, KEY, region="eu-west-1", endpoint_url=s3.endpoint_url)
+    state = S3Backend(spec, s3.client).read()
+    return json.loads(dump_state(state)) if state.lineage else None
 
 
 def no_secret(*texts: str) -> bool:

@@ -17,7 +17,6 @@ TOKEN = "live_api_key_logtest000000000000000000"
 @pytest.fixture(autouse=True)
 def _clean(monkeypatch):
     monkeypatch.setattr(secrets, "_secrets", set())
-    monkeypatch.setattr(secrets, "_pattern", None)
     yield
     log.reset()
 

@@ -17,7 +17,6 @@ TOKEN = "live_api_key_unit0000000000000000000000"
 @pytest.fixture(autouse=True)
 def _own_registry(monkeypatch):
     monkeypatch.setattr(secrets, "_secrets", set())
-    monkeypatch.setattr(secrets, "_pattern", None)
 
 
 @pytest.mark.parametrize("name, secret", [

@@ -1,7 +1,9 @@
 """The state (which Timekit id each key became), where it is kept, and the lock that guards it.
 
     format.py      the content and its one text form, the same on every backend
-    store.py       the state a command writes, saved after every change
+    store.py       the state a command writes, saved after every change (StateStore, GroupedStateStore)
+    journal.py     the journal: each change appended, the whole state written once at the end
+                   (JournaledStateStore, what a backend's locked() gives); replay after a kill
     backend.py     what a backend offers; open_backend(spec)
     spec.py        where the state lives, as tkctl.yaml says
     lock.py        the local lock file
@@ -11,6 +13,7 @@
 from tkctl.state.backend import LockHeld, LockView, StateBackend, open_backend
 from tkctl.state.backends.local import LocalBackend, load_state
 from tkctl.state.format import FORMAT_VERSION, State, StateEntry, dump_state, new_state, parse_state
+from tkctl.state.journal import JournaledStateStore, JournalMismatch
 from tkctl.state.lock import StateLock, lock_path_for
 from tkctl.state.spec import LocalStateSpec, S3StateSpec, StateSpec
 from tkctl.state.store import GroupedStateStore, StateStore
@@ -18,6 +21,8 @@ from tkctl.state.store import GroupedStateStore, StateStore
 __all__ = [
     "FORMAT_VERSION",
     "GroupedStateStore",
+    "JournalMismatch",
+    "JournaledStateStore",
     "LocalBackend",
     "LocalStateSpec",
     "LockHeld",

@@ -3,10 +3,13 @@
 A backend keeps one state (format: tkctl.state.format) somewhere and guards it with a lock:
 
     name                        how messages name the state: a path, or s3://bucket/key
-    read() -> State             the state now, without the lock (plan, drift, pull)
+    read() -> State             the state now, a killed command's journal replayed, without the
+                                lock (plan, drift, pull)
     locked(command, timeout, notify) -> ContextManager[StateStore]
-                                the lock, then the state as a store that saves every change;
-                                the lock is released when the block ends, also on an error
+                                the lock, then the state (a killed command's journal replayed
+                                and compacted) as a store that journals every change and writes
+                                the whole state when the block ends (tkctl.state.journal); the
+                                lock is released when the block ends, also on an error
     lock_view() -> LockView | None, remove_lock(view)
                                 who holds the lock and whether they are surely gone
                                 (`tkctl state unlock`)

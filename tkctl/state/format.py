@@ -151,6 +151,9 @@ def _parse_entry(name: str, address: str, raw: Any) -> StateEntry:
     return entry
 
 
+parse_entry = _parse_entry  # the state journal's changes are checked as the file's entries are
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -1,5 +1,11 @@
 """The state a command writes: kept in memory, saved through a backend's sink after every change.
 
+Backends do not use these for commands any more: their locked() gives a JournaledStateStore
+(tkctl.state.journal), which appends each change to a journal and writes the whole state once
+at the end, because a whole-state save per change costs time in proportion to the state. These
+two remain for in-memory states (test runs, previews), tools, and as the model the journal
+must match: a replayed journal is byte for byte what StateStore would have saved.
+
 Apply records each step from up to 8 worker threads and must never report a step done before
 the state that holds it is saved: a killed apply then loses at most the steps in flight (and
 each of those objects carries its tkctl tag in Timekit, so the next plan adopts it).

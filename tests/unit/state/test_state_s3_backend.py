@@ -49,22 +49,25 @@ def test_a_missing_state_is_empty_and_the_first_apply_creates_it(backend, s3):
 def test_a_write_never_overwrites_another_writers_state(backend, s3):
     with backend.locked("apply") as store:
         store.record(entry("a"))
-    with backend.locked("apply") as store:
-        other = {**doc(s3), "serial": 99}
-        s3.put(KEY, json.dumps(other).encode())  # a writer that ignored the lock
-        with pytest.raises(StateError) as caught:
-            store.record(entry("b"))
+    with pytest.raises(StateError) as caught:
+        with backend.locked("apply") as store:
+            other = {**doc(s3), "serial": 99}
+            s3.put(KEY, json.dumps(other).encode())  # a writer that ignored the lock
+            store.record(entry("b"))  # in the journal; the state is written when the command ends
     assert str(caught.value) == (
         f"the state file s3://{s3.bucket}/{KEY} was changed by another writer since this tkctl read it, so tkctl did "
         "not overwrite it and stopped. Another tkctl wrote it without the lock, or it was replaced by hand; run "
         "tkctl plan to see where things stand.")
     assert doc(s3) == other
+    # The journal holding "b" stays, and is refused beside a state it does not belong to.
+    with pytest.raises(StateError, match="the state was replaced or restored since"):
+        backend.read()
 
 
 def test_the_first_write_never_overwrites_a_state_created_meanwhile(backend, s3):
-    with backend.locked("apply") as store:
-        s3.put(KEY, b'{"created": "by someone else"}')
-        with pytest.raises(StateError, match="was changed by another writer"):
+    with pytest.raises(StateError, match="was changed by another writer"):
+        with backend.locked("apply") as store:
+            s3.put(KEY, b'{"created": "by someone else"}')
             store.record(entry("a"))
     assert doc(s3) == {"created": "by someone else"}
 
@@ -103,7 +106,8 @@ def test_a_lock_renewed_keeps_its_holder_and_a_lost_lock_stops_the_writes(backen
             f"this tkctl lost the state lock s3://{s3.bucket}/{LOCK} while it ran (removed with `tkctl state unlock "
             "--force`, or expired while this machine was not running), so it stopped without writing the state again.")
     assert doc(s3, LOCK)["nonce"] == "theirs"  # release left the new holder's lock alone
-    assert sorted(doc(s3)["objects"]) == ["resource.a"]
+    assert s3.get(KEY) is None  # the state is not written without the lock ...
+    assert sorted(backend.read().entries) == ["resource.a"]  # ... and its journal holds what was done
 
 
 def test_release_leaves_a_lock_that_is_no_longer_ours(backend, s3):

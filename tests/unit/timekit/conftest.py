@@ -11,4 +11,3 @@ from tkctl import secrets
 @pytest.fixture(autouse=True)
 def _own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(secrets, "_secrets", set())
-    monkeypatch.setattr(secrets, "_pattern", None)

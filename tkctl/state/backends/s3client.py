@@ -135,6 +135,32 @@ class S3Bucket:
             raise self.error(exc, action, key) from None
         return answer.get("ETag", "")
 
+    def list_keys(self, prefix: str, action: str) -> list[str]:
+        """The keys that start with `prefix`, sorted (the state journal's objects)."""
+        keys: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.spec.bucket, Prefix=prefix):
+                keys += [item["Key"] for item in page.get("Contents") or ()]
+        except Exception as exc:
+            raise self.error(exc, action, prefix) from None
+        return sorted(keys)
+
+    def delete_many(self, keys: list[str], action: str) -> None:
+        """Delete `keys`, up to 1,000 a request (DeleteObjects); keys already gone are fine."""
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start:start + 1000]
+            try:
+                answer = self.client.delete_objects(Bucket=self.spec.bucket, Delete={
+                    "Objects": [{"Key": key} for key in chunk], "Quiet": True})
+            except Exception as exc:
+                raise self.error(exc, action, chunk[0]) from None
+            failed = [e for e in answer.get("Errors") or () if e.get("Code") not in ("NoSuchKey",)]
+            if failed:
+                first = failed[0]
+                raise StateError(f"the S3 store at {self.endpoint} did not {action} the state "
+                                 f"s3://{self.spec.bucket}/{self.spec.key}: {first.get('Key')}: "
+                                 f"{first.get('Code')}: {_short(str(first.get('Message') or ''))}")
+
     def delete(self, key: str, action: str, *, if_match: str | None = None) -> bool:
         """Delete `key` (only if it still has ETag `if_match`); False when it was not the one we saw."""
         condition = {"IfMatch": if_match} if if_match else {}

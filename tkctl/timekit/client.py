@@ -89,6 +89,11 @@ class TimekitClient:
     (`tkctl.timekit.limits`; `TKCTL_HTTP_TIMEOUT` and `TKCTL_HTTP_MAX_BYTES` override them
     when the arguments are not given). `base_url` is the URL without any `user:password@`,
     which is dropped: tkctl authenticates with the app token alone.
+
+    Pacing: `rate_per_second` (Timekit's 10) with a bucket one smaller than Timekit's 10. With
+    equal buckets, a request held up on the way lets the next ones reach Timekit bunched, and
+    its bucket runs dry: a 503 now and then at full pace. One token of margin absorbs 100 ms
+    of such jitter at no cost in rate.
     """
 
     def __init__(
@@ -98,7 +103,7 @@ class TimekitClient:
         *,
         max_in_flight: int = 8,
         rate_per_second: float = 10.0,
-        burst: int = 10,
+        burst: int = 9,
         max_attempts: int = 6,
         connect_timeout: float | None = None,
         read_timeout: float | None = None,

@@ -94,6 +94,10 @@ class CorruptingProxy:
 
 @pytest.fixture
 def proxy(tk, monkeypatch):
+    # These tests corrupt answers, not pacing: with the emulator's rate limit on, a 503 for the
+    # test's own requests could reach a rule written for the data answer, or add a retry to
+    # the counted hits, on a slow machine.
+    tk.emulator.configure(rate_limit=0)
     p = CorruptingProxy(tk.emulator.base_url)
     yield p
     p.close()

@@ -54,22 +54,31 @@ class Tkctl:
                               capture_output=True, text=True, timeout=120, **kw)
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """One raw API call (not through tkctl), as a test's setup or check makes it.
-
-        The test shares the app's rate limit with the tkctl it drives, so a 503 is waited out
-        as the contract says (Retry-After) instead of failing the test on a fast machine."""
-        for _ in range(20):
-            r = httpx.request(method, f"{self.emulator.base_url}{path}", auth=("", self.emulator.token),
-                              timeout=30, **kwargs)
-            if r.status_code != 503:
-                break
-            time.sleep(float(r.headers.get("Retry-After", "1")))
-        r.raise_for_status()
-        return r
+        """One raw API call (not through tkctl), as a test's setup or check makes it."""
+        return api_request(self.emulator, method, path, **kwargs)
 
     def api(self, path: str, **params) -> list | dict:
         """Read the account directly (not through tkctl), every item in one page."""
-        return self.request("GET", path, params={"limit": 1000, **params}).json()["data"]
+        return api_items(self.emulator, path, **params)
+
+
+def api_request(emulator, method: str, path: str, **kwargs) -> httpx.Response:
+    """One raw API call to `emulator` (not through tkctl), as a test's setup or check makes it.
+
+    The test shares the app's rate limit with the tkctl it drives, so a 503 is waited out as
+    the contract says (Retry-After) instead of failing the test on a fast or slow machine."""
+    for _ in range(20):
+        r = httpx.request(method, f"{emulator.base_url}{path}", auth=("", emulator.token), timeout=30, **kwargs)
+        if r.status_code != 503:
+            break
+        time.sleep(float(r.headers.get("Retry-After", "1")))
+    r.raise_for_status()
+    return r
+
+
+def api_items(emulator, path: str, **params) -> list | dict:
+    """Read an account directly (not through tkctl), every item in one page."""
+    return api_request(emulator, "GET", path, params={"limit": 1000, **params}).json()["data"]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 
-import httpx
 import pytest
 
 from tests.e2e.conftest import write_config
@@ -47,9 +46,8 @@ def test_wrong_token(tk, tmp_path, monkeypatch):
 def test_api_validation_error_quotes_the_api(tk, tmp_path):
     # An account object with the same email, tagged by another config: tkctl must not adopt it,
     # so the create is refused by the API's own email-uniqueness rule.
-    httpx.post(f"{tk.emulator.base_url}/resources", auth=("", tk.emulator.token),
-               json={"name": "Other", "timezone": "UTC", "email": "room1@clinic.example",
-                     "meta": {"tkctl_key": "someone-else"}}).raise_for_status()
+    tk.request("POST", "/resources", json={"name": "Other", "timezone": "UTC", "email": "room1@clinic.example",
+                                           "meta": {"tkctl_key": "someone-else"}})
     cfg = write_config(tmp_path, GOOD)
     r = tk("apply", cfg, "--auto-approve")
     assert_clean_error(r, "resource.room-1: Timekit API error 422 on POST /resources: email: Email already exists",

@@ -7,10 +7,9 @@ import json
 import shutil
 import textwrap
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, api_items
 from tkctl.emulator.testing import running_emulator
 
 EXAMPLE = ROOT / "examples" / "clinic-environments"
@@ -26,10 +25,7 @@ def accounts(tk, monkeypatch):
         yield {"staging": tk.emulator, "production": production}
 
 
-def api(emulator, path, **params):
-    r = httpx.get(f"{emulator.base_url}{path}", params={"limit": 1000, **params}, auth=("", emulator.token), timeout=30)
-    r.raise_for_status()
-    return r.json()["data"]
+api = api_items
 
 
 def setup_example(tmp_path, accounts) -> object:

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, api_items
 from tests.e2e.test_export import build_account_by_hand
 from tkctl.emulator.testing import running_emulator
 
@@ -26,9 +25,7 @@ def readme_commands() -> list[str]:
 def account(emulator) -> dict:
     """The account as comparable values: no ids, no tkctl tags; references by name."""
     def get(path, **params):
-        r = httpx.get(f"{emulator.base_url}{path}", params={"limit": 1000, **params}, auth=("", emulator.token))
-        r.raise_for_status()
-        return r.json()["data"]
+        return api_items(emulator, path, **params)
 
     def clean(obj, drop=()):
         out = {k: v for k, v in obj.items() if k not in ("id", "created_at", "updated_at", "api_token", *drop)}

@@ -8,10 +8,10 @@ interpreter lock) and prints:
    states of 10, 100 and 1,000 objects, on the local backend and on S3 (moto), best of 3;
 2. an apply-shaped workload: 8 workers, each step one simulated Timekit request (--latency ms)
    followed by recording the step, as apply's Executor does. It compares no state at all, one
-   S3 write per step in a queue (StateStore), and shared writes (GroupedStateStore, what the
-   s3 backend uses), with moto's own round trip and with --rtt ms added to each write to model
+   S3 write of the whole state per step in a queue (StateStore), and the journal (one small S3
+   object per shared write, JournaledStateStore: what the s3 backend uses), with moto's own round trip and with --rtt ms added to each write to model
    a real S3 endpoint (moto on loopback answers in a few ms; AWS in-region takes tens);
-3. the floor and shared S3 writes again at Timekit's pace (--rate requests a second), which is
+3. the floor and the S3 journal again at Timekit's pace (--rate requests a second), which is
    what bounds a real apply.
 """
 
@@ -33,10 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tkctl.state.backends.local import LocalFile  # noqa: E402
-from tkctl.state.backends.s3 import S3Backend, StateObject  # noqa: E402
+from tkctl.state.backends.s3 import S3Backend, S3Journal, StateObject  # noqa: E402
 from tkctl.state.format import State, StateEntry, new_state  # noqa: E402
 from tkctl.state.spec import S3StateSpec  # noqa: E402
-from tkctl.state.store import GroupedStateStore, StateStore  # noqa: E402
+from tkctl.state.journal import JournaledStateStore  # noqa: E402
+from tkctl.state.store import StateStore  # noqa: E402
 
 BUCKET = "tkctl-benchmark"
 
@@ -54,7 +55,7 @@ def _filled(n: int) -> State:
 
 
 class Slow:
-    """A sink that adds a network round trip to another sink's writes (a model of real S3)."""
+    """A sink or journal that adds a network round trip to each write (a model of real S3)."""
 
     def __init__(self, sink, rtt: float):
         self.sink, self.rtt, self.name = sink, rtt, sink.name
@@ -62,6 +63,16 @@ class Slow:
     def write(self, text: str) -> None:
         time.sleep(self.rtt)
         self.sink.write(text)
+
+    def append(self, text: str) -> None:
+        time.sleep(self.rtt)
+        self.sink.append(text)
+
+    def read(self) -> bytes | None:
+        return self.sink.read()
+
+    def remove(self) -> None:
+        self.sink.remove()
 
 
 def _per_write_ms(make_store, n: int, writes: int = 20) -> float:
@@ -99,8 +110,8 @@ def _apply_shaped(make_store, steps: int, latency: float, rate: float = 0) -> tu
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(step, range(steps)))
     wall = time.perf_counter() - start
-    if isinstance(store, GroupedStateStore):
-        writes = store.writes
+    if isinstance(store, JournaledStateStore):
+        writes = store.journal_writes
     elif store is not None:
         writes = store.state.serial
     return wall, writes
@@ -146,6 +157,12 @@ def main() -> int:
             backend.bucket.client.delete_object(Bucket=BUCKET, Key="bench/state.json")
             return s3_sink(rtt)
 
+        def s3_journal(state: State, rtt: float = 0.0):
+            journal = S3Journal(backend, None)
+            journal.read()  # forget any objects of an earlier row
+            journal.remove()
+            return JournaledStateStore(fresh_s3(rtt), Slow(journal, rtt) if rtt else journal, state)
+
         with tempfile.TemporaryDirectory() as folder:
             local = Path(folder) / "state.json"
             print("1. One write (record an object, save the whole state), best of 3, ms:")
@@ -167,9 +184,9 @@ def main() -> int:
                 ("none (the floor)", None),
                 ("local file, one write per step", lambda s: StateStore(LocalFile(local), s)),
                 ("S3 (moto), one write per step in a queue", lambda s: StateStore(fresh_s3(), s)),
-                ("S3 (moto), shared writes (what tkctl does)", lambda s: GroupedStateStore(fresh_s3(), s)),
+                ("S3 (moto), journal (what tkctl does)", lambda s: s3_journal(s)),
                 (f"S3 +{args.rtt:g} ms, one write per step in a queue", lambda s: StateStore(fresh_s3(rtt), s)),
-                (f"S3 +{args.rtt:g} ms, shared writes (what tkctl does)", lambda s: GroupedStateStore(fresh_s3(rtt), s)),
+                (f"S3 +{args.rtt:g} ms, journal (what tkctl does)", lambda s: s3_journal(s, rtt)),
             ]
             for label, make in rows:
                 wall, writes = _apply_shaped(make, args.steps, latency)
@@ -177,8 +194,7 @@ def main() -> int:
         steps = max(1, args.steps // 2)
         print(f"\n3. The same at Timekit's pace ({args.rate:g} requests/s), {steps} steps:")
         for label, make in [("none (the floor)", None),
-                            (f"S3 +{args.rtt:g} ms, shared writes (what tkctl does)",
-                             lambda s: GroupedStateStore(fresh_s3(rtt), s))]:
+                            (f"S3 +{args.rtt:g} ms, journal (what tkctl does)", lambda s: s3_journal(s, rtt))]:
             wall, writes = _apply_shaped(make, steps, latency, args.rate)
             print(f"   {label:<50}  {wall:>7.2f}  {writes:>6}  {steps / wall:>7.1f}")
     finally:

@@ -1,7 +1,8 @@
 """The state (which Timekit id each key became), where it is kept, and the lock that guards it.
 
     format.py      the content and its one text form, the same on every backend
-    store.py       the state a command writes, saved after every change (StateStore, GroupedStateStore)
+    store.py       the state a command writes, saved after every change (StateStore; in memory for
+                   test runs and previews)
     journal.py     the journal: each change appended, the whole state written once at the end
                    (JournaledStateStore, what a backend's locked() gives); replay after a kill
     backend.py     what a backend offers; open_backend(spec)
@@ -16,11 +17,10 @@ from tkctl.state.format import FORMAT_VERSION, State, StateEntry, dump_state, ne
 from tkctl.state.journal import JournaledStateStore, JournalMismatch
 from tkctl.state.lock import StateLock, lock_path_for
 from tkctl.state.spec import LocalStateSpec, S3StateSpec, StateSpec
-from tkctl.state.store import GroupedStateStore, StateStore
+from tkctl.state.store import StateStore
 
 __all__ = [
     "FORMAT_VERSION",
-    "GroupedStateStore",
     "JournalMismatch",
     "JournaledStateStore",
     "LocalBackend",

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from tkctl.emulator.testing import EmulatorHandle, running_emulator
+
+# The config cache (tkctl/config/cache.py) of every tkctl this session runs, in-process or as a
+# child: its own folder, never the user's ~/.cache/tkctl. Every test that plans a folder twice
+# then plans the second time from the cache, so the whole suite checks that it changes nothing.
+_CACHE = tempfile.mkdtemp(prefix="tkctl-test-cache-")
+os.environ["TKCTL_CACHE_DIR"] = _CACHE
+os.environ.pop("TKCTL_NO_CACHE", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _config_cache_folder():
+    yield
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
-    """Where something came from in the user's files; line and column are 1-based."""
+    """Where something came from in the user's files; line and column are 1-based.
+
+    Slotted: a config holds one per field (400,000 at 20,000 resources)."""
 
     file: str
     line: int = 0

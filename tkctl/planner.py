@@ -8,28 +8,100 @@ it is stale) comes through `make_plan`, so they all read the account the same wa
 from __future__ import annotations
 
 import contextlib
-import gc
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from tkctl.core.live import LiveState
 from tkctl.core.build import build_plan
 from tkctl.core.plan import Plan, StateRecord
-from tkctl.errors import StateError
+from tkctl.config.settings import Settings
+from tkctl.errors import StateError, TkctlError
+from tkctl.gcpause import collector_paused
 from tkctl.state.store import State
-from tkctl.targets import Target
+from tkctl.targets import Target, open_target
 from tkctl.core.scope import restrict
 from tkctl.timekit.bookings import booking_warnings, bookings_at_risk
 from tkctl.timekit.reader import read_live
-from tkctl.workspace import Workspace
+from tkctl.workspace import Workspace, open_workspace
 
 
-def read_account(target: Target) -> tuple[LiveState, dict[str, Any]]:
+Account = tuple[LiveState, dict[str, Any]]
+
+# How long a read abandoned by a config problem may take to notice its connection closed.
+SETTLE_SECONDS = 5.0
+
+
+def read_account(target: Target) -> Account:
     with ThreadPoolExecutor(max_workers=2) as pool:
         app = pool.submit(target.app)
         live = read_live(target.client)  # runs its own two listings at once
         return live, app.result()
+
+
+class EarlyRead:
+    """The account read, started as soon as tkctl.yaml is read, while the config and state load.
+
+    Reading the account is mostly waiting on the network; loading the object files and the
+    state file is work for the processor. One after the other, a plan takes their sum; with the
+    read started first, its waiting hides the loading. Nothing else changes:
+    - a problem in the config is still reported first and alone: the read is abandoned (its
+      requests are GETs; the connection is closed and the thread given a moment to stop);
+    - failing to reach the account (no token, a refused connection, an API error) is raised
+      where it was before, after the config loaded: `target` opens the target again when the
+      early attempt failed, and `account` re-raises the read's own error.
+    For commands that only read (`plan_folder`: plan, drift). Apply reads the account under
+    the state lock, so that it plans from an account no other apply is changing."""
+
+    def __init__(self, stack: contextlib.ExitStack, *, emulator: bool, environ: Mapping[str, str]):
+        self._stack = stack
+        self._emulator = emulator
+        self._environ = environ
+        self._settings: Settings | None = None
+        self._target: Target | None = None
+        self._read: Future[Account] | None = None
+        stack.callback(self._settle)  # runs last: after the target is closed
+
+    def start(self, settings: Settings) -> None:
+        """Open the target for `settings` and start reading; never raises (see `target`)."""
+        try:
+            self._target = self._stack.enter_context(open_target(settings, emulator=self._emulator,
+                                                                 environ=self._environ))
+        except TkctlError:
+            return
+        self._settings = settings
+        self._read = _in_background(read_account, self._target)
+
+    def target(self, settings: Settings) -> Target:
+        """The target for the loaded settings: the early one, or one opened now."""
+        if self._target is not None and settings is self._settings:
+            return self._target
+        self._read = None
+        return self._stack.enter_context(open_target(settings, emulator=self._emulator, environ=self._environ))
+
+    def account(self) -> Future[Account] | None:
+        """The read started early for the target `target` returned, if there is one."""
+        return self._read
+
+    def _settle(self) -> None:
+        if self._read is not None and not self._read.done():
+            futures_wait([self._read], timeout=SETTLE_SECONDS)
+
+
+def _in_background(fn: Callable[[Target], Account], target: Target) -> Future[Account]:
+    """`fn(target)` in a daemon thread: a command ending on a config problem does not wait for it."""
+    future: Future[Account] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(target))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="tkctl-read-account", daemon=True).start()
+    return future
 
 
 def check_app(state: State, app: dict[str, Any], state_path: str) -> None:
@@ -49,36 +121,21 @@ def records(state: State) -> dict[tuple[str, str], StateRecord]:
             for e in state.entries.values()}
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cycle collector paused while the account is read and compared.
-
-    Reading and planning a large account makes hundreds of thousands of containers that live
-    until the plan is done and form no cycles; every full collection would walk all of them,
-    and the config, again (about a sixth of the CPU time of a 5,000-resource plan). It runs
-    again, as before, once the plan is made; nothing it would have freed is lost."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookings: bool = True,
-              targets: list[str] | None = None, excludes: list[str] | None = None) -> Plan:
-    """Read the account and plan; `targets` / `excludes` (address globs) make it partial.
+              targets: list[str] | None = None, excludes: list[str] | None = None,
+              account: Future[Account] | None = None) -> Plan:
+    """Read the account (or take `account`, read by `EarlyRead`) and plan; `targets` /
+    `excludes` (address globs) make it partial.
 
     `warn_bookings` counts the future bookings of what the plan deletes or replaces (one search
     per such object); checking a saved plan for staleness does not need them."""
-    with _collector_paused():
-        return _make_plan(workspace, target, state, warn_bookings, targets, excludes)
+    with collector_paused():  # tkctl/gcpause.py
+        return _make_plan(workspace, target, state, warn_bookings, targets, excludes, account)
 
 
 def _make_plan(workspace: Workspace, target: Target, state: State, warn_bookings: bool,
-               targets: list[str] | None, excludes: list[str] | None) -> Plan:
-    live, app = read_account(target)
+               targets: list[str] | None, excludes: list[str] | None, account: Future[Account] | None) -> Plan:
+    live, app = account.result() if account is not None else read_account(target)
     check_app(state, app, workspace.state_name(target.emulator))
     plan = build_plan(
         workspace.desired,
@@ -94,3 +151,16 @@ def _make_plan(workspace: Workspace, target: Target, state: State, warn_bookings
         plan.bookings = bookings_at_risk(target.client, plan.changes, datetime.now(timezone.utc))
         plan.warnings.extend(booking_warnings(plan.changes, plan.bookings))
     return plan
+
+
+def plan_folder(config_dir: str, *, env: str | None, emulator: bool, environ: Mapping[str, str],
+                warn: Callable[[str], None] | None = None, warn_bookings: bool = True,
+                targets: list[str] | None = None, excludes: list[str] | None = None) -> tuple[Workspace, Plan]:
+    """Load a config folder and plan it, the account read while the config loads (`EarlyRead`)."""
+    with contextlib.ExitStack() as stack:
+        early = EarlyRead(stack, emulator=emulator, environ=environ)
+        workspace = open_workspace(config_dir, env=env, warn=warn, on_settings=early.start)
+        target = early.target(workspace.settings)
+        plan = make_plan(workspace, target, workspace.read_state(emulator), warn_bookings=warn_bookings,
+                         targets=targets, excludes=excludes, account=early.account())
+    return workspace, plan

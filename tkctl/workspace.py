@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
 from tkctl.config import Settings, load_config_with_warnings
+from tkctl.config.cache import ConfigCache, cache_dir
+from tkctl.config.loader import OnSettings
 from tkctl.config.yamlfile import display_path
 from tkctl.core.model import DesiredState
 from tkctl.core.safety import Policy
 from tkctl.errors import Problem
+from tkctl.gcpause import collector_paused
 from tkctl.state.backend import Notify, StateBackend, open_backend
 from tkctl.state.backends.local import LocalBackend
 from tkctl.state.format import State
@@ -65,7 +68,8 @@ class Workspace:
         return self.backend(emulator).name
 
     def read_state(self, emulator: bool) -> State:
-        return self.backend(emulator).read()
+        with collector_paused():  # tens of thousands of entries: tkctl/gcpause.py
+            return self.backend(emulator).read()
 
     @contextlib.contextmanager
     def locked(self, emulator: bool, command: str, lock_timeout: float = 0.0,
@@ -79,10 +83,16 @@ class Workspace:
 
 
 def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = None, env: str | None = None,
-                   *, warn: Callable[[str], None] | None = None) -> Workspace:
+                   *, warn: Callable[[str], None] | None = None, on_settings: OnSettings | None = None) -> Workspace:
     """Load and check the config folder for `env` (else TKCTL_ENV); `warn` receives the
-    config's warnings as one message (commands print it on stderr)."""
-    settings, desired, warnings = load_config_with_warnings(config_dir, os.environ if environ is None else environ, env)
+    config's warnings as one message (commands print it on stderr). An unchanged config comes
+    from the config cache (`config/cache.py`), unless TKCTL_NO_CACHE is set. `on_settings`:
+    see `config.loader.check_config`."""
+    environ = os.environ if environ is None else environ
+    where = cache_dir(environ)
+    settings, desired, warnings = load_config_with_warnings(config_dir, environ, env,
+                                                            cache=ConfigCache(where) if where else None,
+                                                            on_settings=on_settings)
     if warn is not None and warnings:
         n = len(warnings)
         warn(f"warning: {n} warning{'s' if n != 1 else ''} in the config (tkctl validate shows them too):\n"

@@ -12,11 +12,9 @@ import click
 from tkctl import __version__
 from tkctl.cli import options
 from tkctl.core.drift import drift_report
-from tkctl.planner import make_plan
+from tkctl.planner import plan_folder
 from tkctl.render import render
 from tkctl.render.color import use_color
-from tkctl.targets import open_target
-from tkctl.workspace import open_workspace
 
 
 @click.command(name="drift")
@@ -31,10 +29,8 @@ from tkctl.workspace import open_workspace
 def command(config_dir: str, fmt: str, max_chars: int, targets: tuple[str, ...], excludes: tuple[str, ...],
             env: str | None, emulator: bool, color: str) -> int:
     """Report objects of CONFIG_DIR (default: .) changed in the account outside tkctl."""
-    workspace = open_workspace(config_dir, env=env)
-    with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
-        plan = make_plan(workspace, target, workspace.read_state(emulator), warn_bookings=False,
-                         targets=list(targets), excludes=list(excludes))
+    _, plan = plan_folder(config_dir, env=env, emulator=emulator, environ=os.environ, warn_bookings=False,
+                          targets=list(targets), excludes=list(excludes))
     report = drift_report(plan.data(__version__))
     render(fmt, report, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars)
     return 2 if report["has_changes"] else 0

@@ -70,8 +70,11 @@ env = click.option(
 
 
 def warn(message: str) -> None:
-    """Print the config's warnings on stderr, where they never mix with a plan on stdout."""
-    click.echo(message, err=True)
+    """Print the config's warnings on stderr, where they never mix with a plan on stdout (and
+    above the progress bar of the account read, which may have started: `planner.EarlyRead`)."""
+    from tkctl import progress
+
+    progress.current().note(message)
 
 
 class Duration(click.ParamType):

@@ -45,17 +45,13 @@ def command(config_dir: str, fmt: str, out: str | None, detailed_exitcode: bool,
     # Imported here: `tkctl plan --help` (and every other command) does without the planner,
     # the API client and the renderers.
     from tkctl.cli.judge import judge
-    from tkctl.planner import make_plan
+    from tkctl.planner import plan_folder
     from tkctl.render import render
     from tkctl.render.color import use_color
     from tkctl.savedplan import write_plan_file
-    from tkctl.targets import open_target
-    from tkctl.workspace import open_workspace
 
-    workspace = open_workspace(config_dir, env=env, warn=options.warn)
-    with open_target(workspace.settings, emulator=emulator, environ=os.environ) as target:
-        plan = make_plan(workspace, target, workspace.read_state(emulator), targets=list(targets),
-                         excludes=list(excludes))
+    workspace, plan = plan_folder(config_dir, env=env, emulator=emulator, environ=os.environ, warn=options.warn,
+                                  targets=list(targets), excludes=list(excludes))
     data = plan.data(__version__)
     judge(data, workspace.policy(allow_deletes=allow_deletes, allow_replace=allow_replace, force=force))
     if out:

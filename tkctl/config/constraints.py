@@ -24,6 +24,11 @@ from tkctl.config.schema import SchemaIssue, did_you_mean
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 
 
+# Every name this process found to be a time zone: a cached config load (config/cache.py)
+# holds only if they all still are, as the machine's tz database decides.
+ZONES_SEEN: set[str] = set()
+
+
 @lru_cache(maxsize=4096)
 def is_timezone(name: str) -> bool:
     if not name or name.startswith(("/", ".")) or ".." in name:
@@ -32,6 +37,7 @@ def is_timezone(name: str) -> bool:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False
+    ZONES_SEEN.add(name)
     return True
 
 

@@ -16,19 +16,20 @@ never stop a plan; `tkctl validate` shows them, and fails on them with `--strict
 
 from __future__ import annotations
 
-import gc
 import os
 import re
+from sys import intern
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 import yaml
 from yaml.nodes import Node
 
 from tkctl.config.availability import availability_issues
-from tkctl.config.constraints import constraint_issues, constraint_warnings, timezone_issues
+from tkctl.config.cache import ConfigCache, Inputs, ReaderInputs, file_record
+from tkctl.config.constraints import ZONES_SEEN, constraint_issues, constraint_warnings, timezone_issues
 from tkctl.config.expectations import check_tests, read_tests
 from tkctl.config.fieldpath import FieldPath, describe, format_path
 from tkctl.config.references import Entry, reference_problems, uniqueness_problems
@@ -41,7 +42,9 @@ from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, locat
 from tkctl.core.expect import AvailabilityTest
 from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState
 from tkctl.core.normalize import MANAGED_FIELDS
+from tkctl.core.plan import config_digest, desired_record
 from tkctl.errors import ConfigError, Location, Problem
+from tkctl.gcpause import collector_paused
 
 YAML_SUFFIXES = (".yaml", ".yml")
 # Keys of an object that are tkctl's own, never sent to Timekit.
@@ -70,35 +73,36 @@ class ConfigReport:
         return not self.problems
 
 
+OnSettings = Callable[[Settings], None]
+
+
 class LoadedConfig(NamedTuple):
     settings: Settings
     desired: DesiredState
     warnings: list[Problem]
 
 
-def check_config(config_dir: str | Path, environ: Mapping[str, str] | None = None, env: str | None = None) -> ConfigReport:
+def check_config(config_dir: str | Path, environ: Mapping[str, str] | None = None, env: str | None = None,
+                 *, cache: ConfigCache | None = None, on_settings: OnSettings | None = None) -> ConfigReport:
     """Read and check everything; problems and warnings sorted by file and line.
 
-    `env` selects an environment of tkctl.yaml (else TKCTL_ENV in `environ`)."""
-    # Loading allocates hundreds of thousands of small acyclic objects (YAML nodes, values);
-    # the cyclic garbage collector rescanning them made up two thirds of the load time of a
-    # large config. Nothing here creates cycles worth collecting before we are done.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        report = _check(config_dir, os.environ if environ is None else environ, env)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    `env` selects an environment of tkctl.yaml (else TKCTL_ENV in `environ`). `on_settings`
+    is called with the settings, when they have no problem, before the object files are read
+    (`planner.EarlyRead` starts reading the account then); it must not raise."""
+    with collector_paused():  # hundreds of thousands of YAML nodes and values: tkctl/gcpause.py
+        report = _check(config_dir, os.environ if environ is None else environ, env, cache, on_settings)
     report.problems = _sorted(report.problems)
     report.warnings = _sorted(report.warnings)
     return report
 
 
 def load_config_with_warnings(config_dir: str | Path, environ: Mapping[str, str] | None = None,
-                              env: str | None = None) -> LoadedConfig:
-    """Settings, desired state and warnings; raises ConfigError listing EVERY problem."""
-    report = check_config(config_dir, environ, env)
+                              env: str | None = None, *, cache: ConfigCache | None = None,
+                              on_settings: OnSettings | None = None) -> LoadedConfig:
+    """Settings, desired state and warnings; raises ConfigError listing EVERY problem.
+
+    With `cache`, an unchanged config is taken from it (`config/cache.py` says when that is)."""
+    report = check_config(config_dir, environ, env, cache=cache, on_settings=on_settings)
     if report.problems or report.settings is None or report.desired is None:
         raise ConfigError(report.problems)
     return LoadedConfig(report.settings, report.desired, report.warnings)
@@ -114,7 +118,8 @@ def load_config(config_dir: str | Path, environ: Mapping[str, str] | None = None
     return settings, desired
 
 
-def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None) -> ConfigReport:
+def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
+           cache: ConfigCache | None = None, on_settings: OnSettings | None = None) -> ConfigReport:
     root = Path(os.path.abspath(config_dir))
     report = ConfigReport(root)
     shown = display_path(root)
@@ -128,6 +133,8 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None) 
     settings, problems = read_settings(root, environ, env)
     report.settings = settings
     report.problems = problems
+    if on_settings is not None and not problems:
+        on_settings(settings)
     files = object_files(root)
     if not files:
         problems.append(
@@ -139,10 +146,16 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None) 
         )
         return report
 
+    inputs = reader_inputs(settings)
+    if cache is not None and not problems:
+        hit = cache.lookup(root, inputs, files)
+        if hit is not None:
+            report.desired, report.warnings = hit
+            return report
     entries: list[Entry] = []
     objects: dict[tuple[str, str], DesiredObject] = {}
     first_seen: dict[tuple[str, str], Entry] = {}
-    reader = _FileReader(root, settings)
+    reader = _FileReader(root, inputs)
     for path in files:
         for entry, obj in reader.read(path):
             other = first_seen.setdefault((entry.kind, entry.key), entry)
@@ -166,7 +179,26 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None) 
     for obj in objects.values():
         state.add(obj)
     report.desired = state
+    if cache is not None:
+        _store(cache, root, inputs, reader, state, report.warnings)
     return report
+
+
+def reader_inputs(settings: Settings) -> ReaderInputs:
+    """What reading object files takes from the settings: all of it, and nothing else (the
+    config cache keys on exactly this)."""
+    return ReaderInputs(settings.allow_files_outside_config, settings.variables, settings.environment,
+                        settings.environments)
+
+
+def _store(cache: ConfigCache, root: Path, inputs: ReaderInputs, reader: _FileReader, state: DesiredState,
+           warnings: list[Problem]) -> None:
+    """Save a load with no problems, with what every plan derives from it worked out."""
+    for obj in state:
+        desired_record(obj)
+    config_digest(state)
+    ui_files = [file_record(ui.path, ui.text) for ui in reader.ui_cache.values()]
+    cache.store(root, inputs, Inputs(reader.files, ui_files, sorted(ZONES_SEEN)), (state, warnings))
 
 
 def _move_problems(moves: list[tuple[str, str, Location]], objects: Mapping[tuple[str, str], DesiredObject]) -> list[Problem]:
@@ -254,13 +286,14 @@ def _valid_key(key: str) -> bool:
 class _FileReader:
     """Reads object files one by one, collecting their problems and warnings."""
 
-    def __init__(self, root: Path, settings: Settings):
+    def __init__(self, root: Path, inputs: ReaderInputs):
         self.root = root
-        self.allow_outside = settings.allow_files_outside_config
-        self.variables = settings.variables
-        self.environment = settings.environment
-        self.environments = settings.environments
+        self.allow_outside = inputs.allow_outside
+        self.variables = inputs.variables
+        self.environment = inputs.environment
+        self.environments = inputs.environments
         self.ui_cache: UiFileCache = {}
+        self.files: list[tuple[str, str, str]] = []  # each file read: config/cache.py `file_record`
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.moves: list[tuple[str, str, Location]] = []  # (old address, new address, where)
@@ -274,6 +307,7 @@ class _FileReader:
             obj, field_ = describe(exc.path) if exc.path else (None, None)
             self.problems.append(Problem(exc.message, exc.location, obj=obj, field=field_))
             return []
+        self.files.append(file_record(path, doc.text))
         # Paths already reported by a sharper check than the schema: the schema's own
         # (vaguer) error there is dropped, one problem per mistake.
         refined: set[FieldPath] = set()
@@ -399,7 +433,8 @@ class _ObjectChecks:
             return doc.location_in(section, key, path)
 
         self.entry = Entry(kind, key, data, location, locate)
-        self.field_locations = {k.value: location_of_mark(doc.display, k.start_mark) for k, _ in doc.mapping_items(node)}
+        self.field_locations = {intern(k.value): location_of_mark(doc.display, k.start_mark)
+                                for k, _ in doc.mapping_items(node)}
         fields = {k: v for k, v in data.items() if k not in _REF_FIELDS[kind] and k not in TKCTL_ONLY}
         refs: dict[str, Any] = {}
         if kind == "calendar":

@@ -24,6 +24,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 from typing import Any, Iterator
 
 import yaml
@@ -336,7 +337,7 @@ class YamlFile:
             if not isinstance(key_node, ScalarNode):
                 self.issues.append(YamlIssue("a mapping key must be a plain value, not a list or mapping", key_node.start_mark))
                 continue
-            key = key_node.value
+            key = intern(key_node.value)  # one string per key name, however many objects use it
             if key in out:
                 first = _first_key_mark(node, key)
                 self.issues.append(

@@ -30,7 +30,7 @@ from tkctl.core.live import LiveObject, LiveState
 from tkctl.core.match import Matcher, live_form, tag_of
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import is_empty, ordered_fields
-from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_canonical, execution_order, record_of
+from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_record, execution_order
 
 
 class _Context:
@@ -120,11 +120,11 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     live_obj = tracked if tracked is not None else matcher.untracked(obj)
     if live_obj is None:
         plan.live_fingerprints[address] = None
-        want = desired_canonical(obj)
+        want, record = desired_record(obj)
         # A state entry whose object vanished means someone deleted it outside tkctl.
         cause = "drift" if rec else "config"
         fields = [FieldChange(n, None, v, cause) for n, v in want.items() if v is not None]
-        steps = step_rules.create_steps(obj, record_of(want, obj.lifecycle), takeover=_takeover(ctx, obj))
+        steps = step_rules.create_steps(obj, record, takeover=_takeover(ctx, obj))
         plan.changes.append(Change("create", obj.kind, obj.key, None, cause, fields, obj, steps, protected=protected))
         return
     kept = _ignored_paths(ctx, obj, live_obj)
@@ -133,8 +133,7 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     # tracked object made without one (imported, exported) is not changed just to add it. The
     # tag is still sent whenever `meta` is.
     untagged = tracked is not None and tag_of(live_obj) is None
-    want = desired_canonical(effective, tag=not untagged)
-    record = record_of(want, obj.lifecycle)
+    want, record = desired_record(effective, tag=not untagged)
     want_fp = record.fingerprint
     matcher.bind(obj.kind, obj.key, live_obj.id)
     plan.ids[address] = live_obj.id
@@ -204,8 +203,7 @@ def _plan_move(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord |
     kept = _ignored_paths(ctx, obj, live_obj)
     effective = _effective(obj, live_obj, kept)
     untagged = tag_of(live_obj) is None
-    want = desired_canonical(effective, tag=not untagged)
-    record = record_of(want, obj.lifecycle)
+    want, record = desired_record(effective, tag=not untagged)
     have = ctx.matcher.live_canonical(live_obj, frozenset(effective.fields), ordered_fields(obj.kind, obj.fields))
     plan.live_fingerprints[address] = fingerprint(have)
     plan.live_fingerprints[moved_from] = fingerprint(have)

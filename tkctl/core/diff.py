@@ -12,10 +12,6 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-from deepdiff.helper import NotPresent
-
-
 CAUSES = ("config", "drift", "both")
 
 
@@ -39,12 +35,16 @@ class FieldChange:
 
 
 def _value(v: Any) -> Any:
+    from deepdiff.helper import NotPresent
+
     return None if isinstance(v, NotPresent) else v
 
 
 def _equal(a: Any, b: Any) -> bool:
     """Both present and equal. DeepDiff reports 1 -> 1.0 as a type change; the plan compares
     values as the rest of the diff does (`==`), so it is no change."""
+    from deepdiff.helper import NotPresent
+
     return not isinstance(a, NotPresent) and not isinstance(b, NotPresent) and a == b
 
 
@@ -59,6 +59,10 @@ def _get(obj: Any, parts: list) -> Any:
 
 def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
     """Changes inside one object-valued field, by dotted path; list items collapse to the list."""
+    # Imported here, as only a changed nested field needs it: a plan with no change (and
+    # `tkctl validate`) does without deepdiff and pydantic, a tenth of a second of start-up.
+    from deepdiff import DeepDiff
+
     # DeepDiff skips keys starting "__" by default (Python's private names); in a widget `ui`
     # or `meta` they are data like any other, and a change to one must not go unseen.
     tree = DeepDiff(old, new, view="tree", verbose_level=2, ignore_private_variables=False)

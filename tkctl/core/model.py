@@ -41,6 +41,9 @@ class DesiredObject:
     # tkctl-only settings, never sent to the API: {"protect": bool, "ignore_fields": [paths],
     # "on_remove": "delete" | "forget"}
     lifecycle: dict[str, Any] = field(default_factory=dict)
+    # What the plan derives from the object alone, worked out once (`core/plan.py`
+    # `desired_record`) and kept with it, in the config cache too. Never compared or shown.
+    derived: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def address(self) -> str:
@@ -59,10 +62,13 @@ class DesiredState:
     # join through `add`, which drops it; the count guards against a direct write.
     _order: dict[str, list[tuple[str, str]]] | None = field(default=None, repr=False, compare=False)
     _order_len: int = field(default=-1, repr=False, compare=False)
+    # `core/plan.py` `config_digest`, worked out once; `add` drops it.
+    digest: str | None = field(default=None, repr=False, compare=False)
 
     def add(self, obj: DesiredObject) -> None:
         self.objects[(obj.kind, obj.key)] = obj
         self._order = None
+        self.digest = None
 
     def get(self, kind: str, key: str) -> DesiredObject | None:
         return self.objects.get((kind, key))

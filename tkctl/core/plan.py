@@ -194,10 +194,14 @@ class Plan:
         return data
 
 
+# The kinds whose objects carry tkctl's tag in `meta` (calendars have no `meta`).
+TAGGED = ("resource", "project")
+
+
 def desired_fields(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]:
     """The object's API fields with references as keys and (with `tag`) the tkctl tag in `meta`."""
     fields = dict(obj.fields)
-    if obj.kind in ("resource", "project") and tag:
+    if obj.kind in TAGGED and tag:
         fields["meta"] = {**(fields.get("meta") or {}), MARKER: obj.key}
     if obj.kind == "calendar":
         fields["resource"] = obj.refs.get("resource")
@@ -209,6 +213,20 @@ def desired_fields(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]:
 def desired_canonical(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]:
     return canonical(obj.kind, desired_fields(obj, tag=tag), compare_only=frozenset(obj.fields),
                      ordered=ordered_fields(obj.kind, obj.fields))
+
+
+def desired_record(obj: DesiredObject, *, tag: bool = True) -> tuple[dict[str, Any], Record]:
+    """`desired_canonical(obj, tag=tag)` and its `record_of`, worked out once per object.
+
+    Both depend only on the object, which does not change once loaded; a plan asks for them
+    for every object, and the config cache keeps them, so an unchanged config is not
+    canonicalised and hashed again. Callers must not change the returned form."""
+    tag = tag or obj.kind not in TAGGED  # the same form either way for a kind that has no tag
+    memo = obj.derived.get(("record", tag))
+    if memo is None:
+        canon = desired_canonical(obj, tag=tag)
+        memo = obj.derived[("record", tag)] = (canon, record_of(canon, obj.lifecycle))
+    return memo
 
 
 def record_of(canon: Mapping[str, Any], lifecycle: Mapping[str, Any] | None = None) -> Record:
@@ -233,7 +251,9 @@ def config_digest(desired: DesiredState) -> str:
     Comments and layout do not count: a reformatted file does not make a saved plan stale."""
     from tkctl.core.digest import sha256
 
-    return sha256([[[o.kind, o.key, o.fields, o.refs, o.lifecycle] for o in desired], desired.moves])
+    if desired.digest is None:
+        desired.digest = sha256([[[o.kind, o.key, o.fields, o.refs, o.lifecycle] for o in desired], desired.moves])
+    return desired.digest
 
 
 def execution_order(change: Change) -> tuple:

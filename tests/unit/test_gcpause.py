@@ -1,5 +1,5 @@
-"""make_plan pauses Python's cycle collector while it reads and compares, and always gives
-it back as it found it."""
+"""Loading a config, reading the state and planning pause Python's cycle collector, and always
+give it back as they found it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from tkctl.planner import _collector_paused
+from tkctl.gcpause import collector_paused
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -15,10 +15,10 @@ def test_the_collector_is_paused_inside_and_restored_after(enabled):
     was = gc.isenabled()
     try:
         (gc.enable if enabled else gc.disable)()
-        with _collector_paused():
+        with collector_paused():
             assert not gc.isenabled()
         assert gc.isenabled() is enabled
-        with pytest.raises(RuntimeError), _collector_paused():
+        with pytest.raises(RuntimeError), collector_paused():
             raise RuntimeError("a failed read")
         assert gc.isenabled() is enabled
     finally:

@@ -1,0 +1,265 @@
+"""The config cache (tkctl/config/cache.py) answers only for an unchanged config.
+
+A load from the cache must equal a load from the files (objects, locations, warnings, and the
+forms a plan derives from each object); each input the cache keys on, changed alone, must make
+the next load read the files again; a config with problems is never saved; and an entry that
+somebody else could have written is never loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from tkctl.config import cache as cache_module
+from tkctl.config import constraints, loader
+from tkctl.config.cache import ConfigCache, cache_dir
+from tkctl.config.loader import load_config_with_warnings
+from tkctl.core.plan import config_digest, desired_canonical, record_of
+from tkctl.errors import ConfigError
+
+EXAMPLES = Path(__file__).parents[3] / "examples"
+ENVIRON = {"TIMEKIT_APP_TOKEN": "t", "TIMEKIT_STAGING_TOKEN": "t", "TIMEKIT_PRODUCTION_TOKEN": "t"}
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of examples/clinic-environments (variables, environments, widget files)."""
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "cfg"
+    shutil.copytree(EXAMPLES / "clinic-environments", root, ignore=shutil.ignore_patterns(".tkctl"))
+    return root
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> ConfigCache:
+    return ConfigCache(tmp_path / "cache")
+
+
+class Reads:
+    """Counts the object files the loader reads: 0 on a load served by the cache."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.count = 0
+        original = loader._FileReader.read
+
+        def read(reader, path):
+            self.count += 1
+            return original(reader, path)
+
+        monkeypatch.setattr(loader._FileReader, "read", read)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Reads:
+    return Reads(monkeypatch)
+
+
+def load(root: Path, cache: ConfigCache | None, env: str = "staging", environ: dict | None = None):
+    return load_config_with_warnings(root, {**ENVIRON, **(environ or {})}, env, cache=cache)
+
+
+def same(a, b) -> None:
+    """Two loads are equal in everything a command can see."""
+    assert a.settings == b.settings
+    assert list(a.desired) == list(b.desired)  # fields, refs, location, field locations, lifecycle
+    assert [o.field_locations for o in a.desired] == [o.field_locations for o in b.desired]
+    assert a.desired.moves == b.desired.moves
+    assert a.desired.tests == b.desired.tests
+    assert a.warnings == b.warnings
+    assert config_digest(a.desired) == config_digest(b.desired)
+
+
+def test_an_unchanged_config_comes_from_the_cache_equal_to_a_load_from_the_files(folder, cache, reads):
+    fresh = load(folder, None)
+    first = load(folder, cache)
+    assert reads.count > 0
+    reads.count = 0
+    cached = load(folder, cache)
+    assert reads.count == 0, "the second load read the files: the cache was not used"
+    same(cached, fresh)
+    same(first, fresh)
+
+
+def test_the_cached_forms_a_plan_derives_equal_those_worked_out_afresh(folder, cache):
+    load(folder, cache)
+    cached = load(folder, cache)
+    for obj in cached.desired:
+        canon, record = obj.derived[("record", True)]
+        assert canon == desired_canonical(obj)
+        assert record == record_of(desired_canonical(obj), obj.lifecycle)
+    assert cached.desired.digest == config_digest(load(folder, None).desired)
+
+
+def _edit_same_size(root: Path) -> None:
+    """A same-length edit with the old modification time put back: only the bytes tell."""
+    path = root / "resources.yaml"
+    before = path.stat()
+    text = path.read_text()
+    assert "Dr. Anna Jones" in text
+    path.write_text(text.replace("Dr. Anna Jones", "Dr. Anna Jonas", 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _add_file(root: Path) -> None:
+    (root / "more.yaml").write_text("resources: {}\n")
+
+
+def _remove_file(root: Path) -> None:
+    (root / "extra.yaml").unlink()
+
+
+def _edit_widget(root: Path) -> None:
+    widget = next((root / "widgets").glob("*.json"))
+    data = json.loads(widget.read_text())
+    data["display_name"] = "Changed"
+    widget.write_text(json.dumps(data))
+
+
+def _edit_variable(root: Path) -> None:
+    settings = root / "tkctl.yaml"
+    settings.write_text(settings.read_text().replace("brand: \"[STAGING] Northside Clinic\"",
+                                                     "brand: \"[STAGING] Southside Clinic\""))
+
+
+def _retarget_link(root: Path) -> None:
+    link = root / "linked.yaml"
+    (root / ".other.yaml").write_text((root / ".linked-target.yaml").read_text())
+    link.unlink()
+    link.symlink_to(root / ".other.yaml")
+
+
+CHANGES = {
+    "a file's bytes (same size and time)": _edit_same_size,
+    "a file added": _add_file,
+    "a file removed": _remove_file,
+    "a widget file": _edit_widget,
+    "a variable in tkctl.yaml": _edit_variable,
+    "where a link points": _retarget_link,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES), ids=list(CHANGES))
+def test_each_changed_input_makes_the_load_read_the_files_again(folder, cache, reads, change):
+    (folder / "extra.yaml").write_text("resources: {}\n")
+    (folder / ".linked-target.yaml").write_text("resources: {}\n")
+    (folder / "linked.yaml").symlink_to(folder / ".linked-target.yaml")
+    load(folder, cache)
+    load(folder, cache)
+    reads.count = 0
+    CHANGES[change](folder)
+    after = load(folder, cache)
+    assert reads.count > 0, f"{change}: the cache answered for a changed config"
+    same(after, load(folder, None))
+    reads.count = 0
+    same(load(folder, cache), after)  # and the new load is the one saved
+    assert reads.count == 0
+
+
+def test_a_changed_tkctl_never_reads_an_older_tkctls_entry(folder, cache, reads, monkeypatch):
+    load(folder, cache)
+    reads.count = 0
+    monkeypatch.setattr(cache_module, "code_digest", lambda: "another tkctl")
+    load(folder, cache)
+    assert reads.count > 0
+
+
+def test_environments_keep_their_own_entries(folder, cache, reads):
+    staging = load(folder, cache, "staging")
+    production = load(folder, cache, "production")
+    assert list(staging.desired) != list(production.desired)
+    reads.count = 0
+    same(load(folder, cache, "staging"), staging)
+    same(load(folder, cache, "production"), production)
+    assert reads.count == 0
+
+
+def test_another_working_directory_reads_again_and_names_files_from_there(folder, cache, reads, monkeypatch):
+    here = load(folder, cache)
+    assert here.desired.objects[next(iter(here.desired.objects))].location.file.startswith("cfg/")
+    reads.count = 0
+    monkeypatch.chdir(folder)
+    there = load(folder, cache)
+    assert reads.count > 0
+    assert not next(iter(there.desired)).location.file.startswith("cfg/")
+
+
+def test_a_time_zone_this_machine_no_longer_knows_is_checked_again(folder, cache, reads, monkeypatch):
+    load(folder, cache)
+    zone = next(o.fields["timezone"] for o in load(folder, None).desired if o.kind == "resource")
+    reads.count = 0
+    constraints.is_timezone.cache_clear()
+    monkeypatch.setattr(constraints, "is_timezone", lambda name: name != zone)
+    with pytest.raises(ConfigError) as err:
+        load(folder, cache)
+    assert reads.count > 0
+    assert f'"{zone}" is not an IANA time zone' in str(err.value)
+
+
+def test_a_config_with_problems_is_never_saved_and_reports_the_same(folder, cache, tmp_path):
+    (folder / "broken.yaml").write_text("resources:\n  bad:\n    name: 5\n")
+    with pytest.raises(ConfigError) as without:
+        load(folder, None)
+    with pytest.raises(ConfigError) as first:
+        load(folder, cache)
+    with pytest.raises(ConfigError) as second:
+        load(folder, cache)
+    assert str(without.value) == str(first.value) == str(second.value)
+    assert "broken.yaml, line 3" in str(first.value)
+    assert not list((tmp_path / "cache").rglob("*.pickle"))
+
+
+def _entry(tmp_path: Path) -> Path:
+    (entry,) = (tmp_path / "cache" / "config").glob("*.pickle")
+    return entry
+
+
+def test_an_entry_others_could_write_is_not_loaded(folder, cache, reads, tmp_path):
+    load(folder, cache)
+    entry = _entry(tmp_path)
+    entry.chmod(0o664)
+    reads.count = 0
+    load(folder, cache)
+    assert reads.count > 0
+    assert stat.S_IMODE(_entry(tmp_path).stat().st_mode) == 0o600  # saved again, owner-only
+
+
+def test_a_cache_folder_others_could_write_is_neither_read_nor_written(folder, cache, reads, tmp_path):
+    load(folder, cache)
+    (tmp_path / "cache" / "config").chmod(0o777)
+    reads.count = 0
+    load(folder, cache)
+    load(folder, cache)
+    assert reads.count > 0 and reads.count % 2 == 0  # both loads read the files
+
+
+def test_a_damaged_entry_is_ignored_and_replaced(folder, cache, reads, tmp_path):
+    load(folder, cache)
+    entry = _entry(tmp_path)
+    entry.write_bytes(entry.read_bytes()[:-200])
+    reads.count = 0
+    same(load(folder, cache), load(folder, None))
+    assert reads.count > 0
+    reads.count = 0
+    load(folder, cache)
+    assert reads.count == 0
+
+
+def test_variable_values_are_not_written_in_the_clear_in_the_header(folder, cache, tmp_path):
+    load(folder, cache)
+    header = _entry(tmp_path).read_bytes().split(b"\n", 1)[0]
+    assert b"Northside" not in header and b"staging.northside" not in header
+    assert json.loads(header)["format"] == cache_module.FORMAT
+
+
+def test_where_the_cache_lives_and_how_to_turn_it_off(tmp_path):
+    assert cache_dir({"TKCTL_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/tkctl")
+    assert cache_dir({"HOME": "/home/u"}) == Path("/home/u/.cache/tkctl")
+    assert cache_dir({"TKCTL_NO_CACHE": "1", "TKCTL_CACHE_DIR": str(tmp_path)}) is None
+    assert cache_dir({"TKCTL_NO_CACHE": "0", "HOME": "/h"}) == Path("/h/.cache/tkctl")

@@ -1,0 +1,192 @@
+"""A cache of loaded configs, keyed by everything the load read: an unchanged config loads at once.
+
+Loading a config of 5,000 resources (YAML, schemas, every check, the canonical forms the plan
+compares) takes about a second, the same second on every plan of the same files. After a load
+with no problems the result is saved here, and the next load of the same folder uses it when,
+and only when, everything that load depended on is unchanged.
+
+Why it cannot serve a stale answer. Loading the object files is a function of exactly these
+inputs, and the cache entry is used only if each of them is equal to what it was when the
+entry was written:
+- tkctl's own code: a digest of every module and schema of the installed package;
+- the folder, the working directory (messages name files relative to it), and what tkctl.yaml
+  gives the object loader (`ReaderInputs`: variables, environment, outside-file setting);
+  the loader is handed only those, so it cannot depend on another setting unnoticed;
+- the list of object files (a file added or removed is a change), and each file's real path
+  (after links: a link turned outside the folder is refused) and the SHA-256 of its bytes;
+- every widget file (`ui_file`) read, the same way;
+- the time zones the config names, which must still be known to this machine's tz database.
+The digests are of the bytes the load itself read, not of a second read, so a file edited
+while tkctl was loading cannot be saved under its new content. Only a load with no problems is
+saved: errors are always found afresh. `tests/unit/config/test_cache.py` checks each input.
+
+Where. `$TKCTL_CACHE_DIR`, else `$XDG_CACHE_HOME/tkctl`, else `~/.cache/tkctl`: outside the
+config folder on purpose, because entries are pickles and a pickle can run code when loaded;
+a file in a repository (a pull request's) must never be one tkctl loads. Entries are written
+owner-only (0600 in a 0700 folder), and one that anybody else could have written is ignored.
+`TKCTL_NO_CACHE=1` turns the cache off. One entry per folder and environment: a changed config
+replaces its entry, so the cache does not grow with edits. Variable values are never written
+in the clear (the header holds only a digest of them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pickle
+import stat
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+FORMAT = 1
+CACHE_DIR_ENV = "TKCTL_CACHE_DIR"
+NO_CACHE_ENV = "TKCTL_NO_CACHE"
+
+
+@dataclass(frozen=True)
+class ReaderInputs:
+    """All the object loader learns from tkctl.yaml and the environment."""
+
+    allow_outside: bool
+    variables: Mapping[str, Any]
+    environment: str | None
+    environments: tuple[str, ...]
+
+    def digest(self) -> str:
+        return _sha(json.dumps([self.allow_outside, self.variables, self.environment, list(self.environments)],
+                               sort_keys=True, default=repr).encode())
+
+
+@dataclass
+class Inputs:
+    """What one load read: its files (path, real path, digest of the bytes read) and time zones."""
+
+    files: list[tuple[str, str, str]]
+    ui_files: list[tuple[str, str, str]]
+    timezones: list[str]
+
+
+def file_record(path: Path, text: str) -> tuple[str, str, str]:
+    """(path, real path, SHA-256 of the bytes) of a file the load read as `text`."""
+    return str(path), os.path.realpath(path), _sha(text.encode("utf-8"))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of tkctl's modules and schemas: a changed tkctl never reads an older tkctl's entry."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(f"{FORMAT}".encode())
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def cache_dir(environ: Mapping[str, str]) -> Path | None:
+    """Where entries live; None when the cache is off."""
+    if environ.get(NO_CACHE_ENV, "").strip() not in ("", "0"):
+        return None
+    chosen = environ.get(CACHE_DIR_ENV)
+    if chosen:
+        return Path(chosen)
+    xdg = environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path(environ.get("HOME") or os.path.expanduser("~")) / ".cache"
+    return base / "tkctl"
+
+
+class ConfigCache:
+    """Entries of one cache folder: `lookup` before loading, `store` after a load with no problems."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def _slot(self, root: Path, reader: ReaderInputs) -> Path:
+        name = _sha(f"{root}\0{reader.environment or ''}\0{os.getcwd()}".encode())[:32]
+        return self.directory / "config" / f"{name}.pickle"
+
+    def _header(self, root: Path, reader: ReaderInputs) -> dict[str, Any]:
+        return {"format": FORMAT, "code": code_digest(), "root": str(root), "cwd": os.getcwd(),
+                "reader": reader.digest()}
+
+    def lookup(self, root: Path, reader: ReaderInputs, files: list[Path]) -> Any | None:
+        """The saved result of loading `files`, if every input is unchanged; else None."""
+        try:
+            slot = self._slot(root, reader)
+            with open(slot, "rb") as f:
+                if not _private(os.fstat(f.fileno())) or not _private(os.stat(slot.parent)):
+                    return None
+                header = json.loads(f.readline())
+                if header.get("inputs") is None or {k: header.get(k) for k in self._header(root, reader)} != \
+                        self._header(root, reader):
+                    return None
+                if [p for p, _, _ in header["inputs"]["files"]] != [str(p) for p in files]:
+                    return None
+                if not _unchanged(header["inputs"]["files"]) or not _unchanged(header["inputs"]["ui_files"]):
+                    return None
+                if not _zones_known(header["inputs"]["timezones"]):
+                    return None
+                return pickle.load(f)
+        except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError, AttributeError,
+                ImportError, IndexError):
+            return None  # no entry, or one this tkctl cannot read: load from the files
+
+    def store(self, root: Path, reader: ReaderInputs, inputs: Inputs, result: Any) -> None:
+        """Save `result` for these inputs; a cache that cannot be written is no error."""
+        header = {**self._header(root, reader), "inputs": {"files": inputs.files, "ui_files": inputs.ui_files,
+                                                           "timezones": inputs.timezones}}
+        buffer = io.BytesIO()
+        buffer.write(json.dumps(header).encode() + b"\n")
+        try:
+            pickle.dump(result, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return
+        slot = self._slot(root, reader)
+        try:
+            slot.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not _private(os.stat(slot.parent)):
+                return
+            fd, tmp = tempfile.mkstemp(dir=slot.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(buffer.getbuffer())
+                os.replace(tmp, slot)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            return
+
+
+def _private(st: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else."""
+    getuid = getattr(os, "getuid", None)
+    mine = getuid is None or st.st_uid == getuid()
+    return mine and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _unchanged(records: list[list[str]]) -> bool:
+    for path, real, digest in records:
+        if os.path.realpath(path) != real:
+            return False
+        with open(real, "rb") as f:
+            if _sha(f.read()) != digest:
+                return False
+    return True
+
+
+def _zones_known(names: list[str]) -> bool:
+    from tkctl.config.constraints import is_timezone
+
+    return all(is_timezone(name) for name in names)
+

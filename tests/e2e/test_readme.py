@@ -85,3 +85,33 @@ def test_environments_section_commands_work_as_written(tmp_path):
                           timeout=120)
     assert plan.returncode == 0, plan.stderr
     assert "Plan: 7 to create, 0 to update, 0 to delete." in plan.stdout  # 3 resources, 2 calendars, 2 projects
+
+
+def test_config_cache_commands_work_as_written(tmp_path):
+    """README "The config cache": the second plan comes from the cache, the third from the
+    files, and all three print the same plan; TKCTL_NO_CACHE saves nothing."""
+    commands = readme_block("### The config cache")
+    assert len(commands) == 3 and commands[2].startswith("TKCTL_NO_CACHE=1 ")
+    shutil.copytree(ROOT / "examples" / "clinic", tmp_path / "examples" / "clinic",
+                    ignore=shutil.ignore_patterns(".tkctl"))
+    cache = tmp_path / "cache"
+    env = {**os.environ, "TKCTL_CACHE_DIR": str(cache), "NO_COLOR": "1",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("TKCTL_NO_CACHE", None)
+
+    def run(command: str) -> subprocess.CompletedProcess:
+        r = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=300)
+        assert r.returncode == 0, r.stderr
+        return r
+
+    first = run(commands[0])
+    (entry,) = (cache / "config").glob("*.pickle")
+    saved = entry.stat().st_mtime_ns
+    second = run(commands[1])
+    third = run(commands[2])
+    plans = [re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", r.stdout) for r in (first, second, third)]
+    assert plans[0] == plans[1] == plans[2]  # each run starts its own embedded emulator on a free port
+    assert "18 to create" in plans[0]
+    assert [p.name for p in (cache / "config").glob("*.pickle")] == [entry.name]
+    assert entry.stat().st_mtime_ns == saved  # the hit and the TKCTL_NO_CACHE run wrote nothing

@@ -21,7 +21,7 @@ SECTION_OF_KIND = {"resource": "resources", "calendar": "calendars", "project": 
 KIND_OF_SECTION = {v: k for k, v in SECTION_OF_KIND.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredObject:
     """One object from the config.
 

@@ -25,7 +25,7 @@ FORMAT_VERSION = 2
 ACTIONS = ("create", "update", "replace", "move", "delete", "adopt", "forget")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StateRecord:
     """What the plan needs from the state file for one object."""
 

@@ -35,7 +35,7 @@ KINDS = ("resource", "calendar", "project")
 MAX_STATE_BYTES = 512 * 1024 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class StateEntry:
     kind: str
     key: str

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from sys import intern
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
@@ -40,7 +40,7 @@ from tkctl.config.variables import may_reference, substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
 from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
 from tkctl.core.expect import AvailabilityTest
-from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState
+from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState, FieldLocations
 from tkctl.core.normalize import MANAGED_FIELDS
 from tkctl.core.plan import config_digest, desired_record
 from tkctl.errors import ConfigError, Location, Problem
@@ -177,7 +177,8 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         return report
     state = DesiredState(moves=[(old, new) for old, new, _ in reader.moves], tests=tests)
     for obj in objects.values():
-        state.add(obj)
+        # Positions packed once the checks that place problems by field are done.
+        state.add(replace(obj, field_locations=FieldLocations(obj.field_locations)))
     report.desired = state
     if cache is not None:
         _store(cache, root, inputs, reader, state, report.warnings)

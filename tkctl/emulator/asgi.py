@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from tkctl.emulator import auth, control, cors
 from tkctl.emulator.call import Call
+from tkctl.emulator.encoding import dumps
 from tkctl.emulator.errors import (
     ApiFailure, body_too_large, failure_for_status, internal_error, malformed_json,
     method_not_allowed, route_not_found,
@@ -39,8 +40,7 @@ ASGIApp = Callable[[dict, Callable[[], Awaitable[Any]], Callable[[Any], Awaitabl
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
     if body is None:
         return Response(status_code=status, headers=headers)
-    return Response(json.dumps(body, separators=(",", ":")), status_code=status,
-                    headers=headers, media_type="application/json")
+    return Response(dumps(body), status_code=status, headers=headers, media_type="application/json")
 
 
 class CutAnswer(Response):
@@ -56,8 +56,7 @@ class CutAnswer(Response):
     def __init__(self, status: int, body: object, headers: dict[str, str]):
         if body is None:
             status, body = 200, {}
-        super().__init__(json.dumps(body, separators=(",", ":")), status_code=status, headers=headers,
-                         media_type="application/json")
+        super().__init__(dumps(body), status_code=status, headers=headers, media_type="application/json")
 
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})

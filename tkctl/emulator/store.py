@@ -15,6 +15,7 @@ import threading
 import uuid
 from typing import Callable, Iterator
 
+from tkctl.emulator.encoding import Encoded
 from tkctl.emulator.persistence import Change, SqlitePersistence
 from tkctl.emulator.validation import format_timestamp, now_utc
 
@@ -48,6 +49,8 @@ class AppData:
         self.emails: dict[str, str] = {}  # lower-cased email -> resource id
         self.slugs: dict[str, str] = {}  # slug -> project id
         self.resource_calendars: dict[str, dict[str, None]] = {}  # resource id -> calendar ids, in order
+        # resource id -> (resource, its serialised render), see models/resources.py `encoded`
+        self.encoded_resources: dict[str, tuple[dict, Encoded]] = {}
         self.journal: list[Change] = []
 
     @property
@@ -98,6 +101,8 @@ class AppData:
             self.resource_calendars.setdefault(obj["resource_id"], {})[obj["id"]] = None
 
     def _unindex(self, kind: str, object_id: str) -> None:
+        if kind == "resources":  # replaced or removed: its serialised render is stale
+            self.encoded_resources.pop(object_id, None)
         old = self.collection(kind).get(object_id) if kind != "app" else None
         if not old:
             return

@@ -126,4 +126,7 @@ def booking_target(app: AppData, resource_id: str) -> str | None:
 
 def render(calendar: dict) -> dict:
     # resource_id is write-only (§9); field order as realdata/calendar-default-object.json.
-    return {k: v for k, v in calendar.items() if k not in ("resource_id", "_seq")}
+    out = dict(calendar)  # a copy less two keys: several times faster than filtering every key
+    out.pop("resource_id", None)
+    out.pop("_seq", None)
+    return out

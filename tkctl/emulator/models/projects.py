@@ -244,6 +244,8 @@ def remove_resource(app: AppData, project_id: str, resource_id: str) -> None:
 
 
 def render(app: AppData, project: dict, include: set[str] = frozenset()) -> dict:
+    """The public shape; with `include=resources`, the members are `Encoded` (answers are
+    written with encoding.dumps)."""
     out = {
         "id": project["id"],
         "name": project["name"],
@@ -261,8 +263,8 @@ def render(app: AppData, project: dict, include: set[str] = frozenset()) -> dict
     }
     if "resources" in include:
         # assumed: timekit-api.md §5 (projects include=resources gives resource objects)
-        out["resources"] = [resource_model.render(app, app.resources[r]) for r in project["resources"]
-                            if r in app.resources]
+        out["resources"] = resource_model.encoded(
+            app, [app.resources[r] for r in project["resources"] if r in app.resources])
     return out
 
 

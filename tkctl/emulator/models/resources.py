@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from typing import Iterable
 
 from tkctl.emulator.constraints import validate_constraints
+from tkctl.emulator.encoding import Encoded
 from tkctl.emulator.errors import ValidationFailed, not_found
 from tkctl.emulator.models import calendars
 from tkctl.emulator.store import AppData, new_id
@@ -134,4 +136,21 @@ def render(app: AppData, resource: dict, include: set[str] = frozenset()) -> dic
         out["availability_constraints"] = resource["availability_constraints"] or []
     if "calendars" in include:
         out["calendars"] = [calendars.render(c) for c in calendars.of_resource(app, resource["id"])]
+    return out
+
+
+def encoded(app: AppData, resources: Iterable[dict]) -> list[Encoded]:
+    """Each resource's `render` (no includes), serialised once and kept until it changes.
+
+    A project read with `include=resources` embeds every member whole, so a resource is
+    rendered in each project it belongs to (5 times on average in the scale benchmark), on every
+    read. `AppData.put` and `remove` forget a resource's entry when it changes; an entry also
+    holds the very object it was made from, and serves no other."""
+    cache = app.encoded_resources
+    out = []
+    for resource in resources:
+        entry = cache.get(resource["id"])
+        if entry is None or entry[0] is not resource:
+            entry = cache[resource["id"]] = (resource, Encoded(render(app, resource)))
+        out.append(entry[1])
     return out

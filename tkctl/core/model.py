@@ -75,7 +75,7 @@ def _packed_locations(files: tuple[str, ...], names: tuple[str, ...], positions:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DesiredObject:
     """One object from the config.
 

@@ -109,7 +109,7 @@ class Step:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Record:
     """What the state keeps for an object once every step for it has succeeded."""
 

@@ -8,9 +8,13 @@ tests/fixtures/realdata), seeds it into a `tkctl emulator` process (latency --la
 request, rate limit --rate requests a minute: Timekit's 600 by default), writes the matching
 config folder and state, and runs the real `tkctl` CLI as child processes:
 
-- `validate`; `plan` with no change; `plan` with 1% of the objects changed in the config;
-  `plan` without the state file (every object matched by its tag); `export`; `apply` of
-  --creates new resources into the account (the last, as it changes the account);
+- `validate`; `plan` with no change, twice: first as the config's first plan (loaded from the
+  files and saved to tkctl's config cache, README "The config cache"), then again (loaded from
+  the cache); `plan` with 1% of the objects changed in the config (not cached); `plan` without
+  the state file (every object matched by its tag; after the 1% change is undone, so not
+  cached either: compared with the first plan); `export`; `apply` of --creates new resources
+  into the account (the last, as it changes the account). The run has a config cache of its
+  own (TKCTL_CACHE_DIR in a temporary folder), so nothing is cached when it starts;
 - at one size (--client-size, default the smallest), a script reading the account one object
   at a time through the real python-timekit client (benchmarks/scale_client.py), paced to the
   rate limit, and its ratio to `tkctl plan`;
@@ -28,8 +32,8 @@ read plus one request per create; of the python-timekit script, its pages of ids
 GET per resource and two per project.
 
 Options: --sizes, --latency (ms), --rate (requests/minute, 0 = no limit), --creates (apply
-size), --client-size, --only op,op (validate, plan, plan-1pct, plan-nostate, export, client,
-apply, version, tiny), --keep DIR (keep the generated configs and exports in DIR/size-N).
+size), --client-size, --only op,op (validate, plan, plan-cached, plan-1pct, plan-nostate, export,
+client, apply, version, tiny), --keep DIR (keep the generated configs and exports in DIR/size-N).
 Run time on main before issue 12's fixes, 2 cores shared with other work: 7 minutes for
 --sizes 500,5000; 30 minutes for 500,5000,20000 (load average 5-9; 20,000 alone took 20
 minutes, its apply 11 and its export 4). The rate-bound parts stay whatever tkctl does: the
@@ -58,8 +62,9 @@ from benchmarks.account import (build, resource_body, seed_live, variants,  # no
                                 write_config, write_section, write_state)
 from benchmarks.processes import TKCTL, EmulatorProcess, Run, run_measured  # noqa: E402
 
-OPS = ("validate", "plan", "plan-1pct", "plan-nostate", "export", "client", "apply", "version", "tiny")
-LABELS = {"validate": "validate", "plan": "plan, no change", "plan-1pct": "plan, 1% changed",
+OPS = ("validate", "plan", "plan-cached", "plan-1pct", "plan-nostate", "export", "client", "apply", "version", "tiny")
+LABELS = {"validate": "validate", "plan": "plan, no change", "plan-cached": "plan, no change, config cached",
+          "plan-1pct": "plan, 1% changed",
           "plan-nostate": "plan, no state file", "export": "export", "client": "read one by one (python-timekit)",
           "apply": "apply {creates} creates", "version": "tkctl --version (best of 5)",
           "tiny": "validate examples/clinic (best of 5)"}
@@ -145,10 +150,11 @@ class Bench:
             plan = [TKCTL, "plan", str(cfg)]
             if self.wanted("validate"):
                 self.measure(emu, size, "validate", [TKCTL, "validate", str(cfg)], 0, 0)
-            if self.wanted("plan"):
-                _, run, _ = self.measure(emu, size, "plan", plan, read_min, read_trips)
-                if "No changes" not in run.stdout:
-                    raise SystemExit(f"plan at {size} shows changes on an unchanged account:\n{run.stdout[-3000:]}")
+            for op in ("plan", "plan-cached"):  # the first plan of this config loads it; the second, its cache
+                if self.wanted(op):
+                    _, run, _ = self.measure(emu, size, op, plan, read_min, read_trips)
+                    if "No changes" not in run.stdout:
+                        raise SystemExit(f"{op} at {size} shows changes on an unchanged account:\n{run.stdout[-3000:]}")
             if self.wanted("plan-1pct"):
                 changed = changed_sections(sections)
                 for name, section in changed.items():
@@ -324,7 +330,7 @@ def goals(rows: list[Row], rate_per_s: float) -> list[str]:
         lines.append(f"- [{mark}] {text}")
 
     def ratio_goal(size: int, limit: float) -> None:
-        for op in ("plan", "plan-1pct"):
+        for op in ("plan", "plan-cached", "plan-1pct"):
             r = by.get((size, op))
             goal(f"{LABELS[op]} at {size:,}: ≤ {limit:g}× floor ({fmt(r.ratio, 1) if r else '–'}×)",
                  None if r is None or r.ratio is None else r.ratio <= limit)
@@ -387,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tkctl-scale-") as tmp:
+        # A config cache of this run's own: every config's first plan loads it from the files.
+        os.environ["TKCTL_CACHE_DIR"] = str(Path(tmp) / "config-cache")
+        os.environ.pop("TKCTL_NO_CACHE", None)
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for size in args.sizes:

@@ -23,3 +23,16 @@ def test_the_collector_is_paused_inside_and_restored_after(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_what_the_block_made_is_frozen_when_the_collector_comes_back():
+    was = gc.isenabled()
+    before = gc.get_freeze_count()
+    try:
+        gc.enable()
+        with collector_paused():
+            kept = [[i] for i in range(1000)]  # lists: always tracked by the collector
+        assert gc.get_freeze_count() >= before + len(kept)
+    finally:
+        gc.unfreeze()
+        (gc.enable if was else gc.disable)()

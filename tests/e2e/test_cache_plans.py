@@ -1,0 +1,60 @@
+"""A plan is the same whether its config came from the files or from the config cache: for
+each example, the JSON plan (every change, step, id and checksum) with the cache off, on and
+empty, and on and full, is one and the same; and after an apply from a cached config, the
+state is the one an apply from the files writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.e2e.conftest import ROOT
+
+EXAMPLES = [("clinic", None), ("clinic-environments", "staging"), ("clinic-environments", "production")]
+
+
+@pytest.mark.parametrize(("name", "env"), EXAMPLES, ids=[f"{n}-{e or 'default'}" for n, e in EXAMPLES])
+def test_plans_from_the_files_and_from_the_cache_are_identical(tk, tmp_path, monkeypatch, name, env):
+    cfg = tmp_path / name
+    shutil.copytree(ROOT / "examples" / name, cfg, ignore=shutil.ignore_patterns(".tkctl"))
+    for variable in ("TIMEKIT_STAGING_TOKEN", "TIMEKIT_PRODUCTION_TOKEN"):
+        monkeypatch.setenv(variable, tk.emulator.token)
+    monkeypatch.setenv("TKCTL_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["plan", cfg, "--format", "json", *(["--env", env] if env else [])]
+
+    def plan(no_cache: bool) -> dict:
+        if no_cache:
+            monkeypatch.setenv("TKCTL_NO_CACHE", "1")
+        else:
+            monkeypatch.delenv("TKCTL_NO_CACHE", raising=False)
+        result = tk(*args)
+        assert result.code == 0, result.err
+        return json.loads(result.out)
+
+    from_files = plan(no_cache=True)
+    assert not (tmp_path / "cache").exists()
+    cold, warm = plan(no_cache=False), plan(no_cache=False)
+    assert len(list((tmp_path / "cache" / "config").glob("*.pickle"))) == 1
+    assert from_files == cold == warm
+    assert from_files["summary"]["create"] > 0
+
+
+def test_an_apply_from_a_cached_config_writes_the_state_one_from_the_files_writes(tk, tmp_path, monkeypatch):
+    states = []
+    for cached in (False, True):
+        tk.emulator.reset()
+        cfg = tmp_path / f"run-{cached}" / "clinic"
+        shutil.copytree(ROOT / "examples" / "clinic", cfg, ignore=shutil.ignore_patterns(".tkctl"))
+        monkeypatch.setenv("TKCTL_CACHE_DIR", str(tmp_path / f"cache-{cached}"))
+        if cached:
+            monkeypatch.delenv("TKCTL_NO_CACHE", raising=False)
+            assert tk("plan", cfg).code == 0  # fills the cache; the apply loads from it
+        else:
+            monkeypatch.setenv("TKCTL_NO_CACHE", "1")
+        assert tk("apply", cfg, "--auto-approve").code == 0
+        state = json.loads((cfg / ".tkctl" / "state.json").read_text())  # examples/clinic/tkctl.yaml's `state`
+        states.append({k: {f: v for f, v in e.items() if f != "id"} for k, e in state["objects"].items()})
+    assert states[0] == states[1]
+    assert len(states[0]) == 18

@@ -155,6 +155,8 @@ class Bench:
                     _, run, _ = self.measure(emu, size, op, plan, read_min, read_trips)
                     if "No changes" not in run.stdout:
                         raise SystemExit(f"{op} at {size} shows changes on an unchanged account:\n{run.stdout[-3000:]}")
+                    if op == "plan" and not list(Path(os.environ["TKCTL_CACHE_DIR"]).rglob("*.pickle")):
+                        raise SystemExit(f"plan at {size} saved nothing to the config cache")
             if self.wanted("plan-1pct"):
                 changed = changed_sections(sections)
                 for name, section in changed.items():

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OPERATIONS = ["validate", "plan, no change", "plan, 1% changed", "plan, no state file", "export",
+OPERATIONS = ["validate", "plan, no change", "plan, no change, config cached", "plan, 1% changed", "plan, no state file", "export",
               "read one by one (python-timekit)", "apply 5 creates", "tkctl --version (best of 5)",
               "validate examples/clinic (best of 5)"]
 
@@ -50,6 +50,7 @@ def test_scale_benchmark_prints_a_complete_table(tmp_path):
                 _number(ratio)
     # The account's reads: GET /app, one page of resources, one of projects.
     assert table["plan, no change"][3] == "3"
+    assert table["plan, no change, config cached"][3] == "3"
     assert table["apply 5 creates"][3] == "8" and _number(table["apply 5 creates"][2]) >= 8
     assert "apply at 20: 5 writes" in proc.stdout and "0 requests failed" in proc.stdout
     goals = [line for line in proc.stdout.splitlines() if line.startswith("- [")]

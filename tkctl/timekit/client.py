@@ -380,7 +380,7 @@ class TimekitClient:
                 result.page_count(PAGE_SIZE)
             except ShapeError:
                 return None
-        for secret in secrets:
+        for secret in set(secrets):  # a project page repeats each member's token
             register(secret)
         return result
 

@@ -1,11 +1,13 @@
-"""A list page read one item at a time, so a whole page is never held as Python objects.
+"""A list page read one item at a time, so a large page is never held whole as Python objects.
 
 A project page lists every member resource whole (`include=resources`, timekit-api.md §16.7):
 12 MB per 1,000 projects at 5,000 resources, ~30 MB at 20,000, of which tkctl keeps only the
 members' ids. Decoded whole, such a page is five times its size in Python objects, all alive
-(and scanned by the garbage collector, again and again as they pile up) until the page is
-mapped. Read here, each item of `data` is decoded, checked, mapped and dropped before the
-next, so only the page's text and what the caller keeps are held; and the secret-looking
+(and scanned by the garbage collector as they pile up) until the page is mapped. Read here,
+each item of `data` is decoded, checked, mapped and dropped before the next, so only the page's
+text and what the caller keeps are held. A small page (a resource page is 1 MB) is decoded
+whole instead, so that its items share their field names as they do in `json.loads`, the
+live objects being kept until the plan is made. Either way the strings under secret-looking
 fields (`tkctl.secrets.register_found`) are collected by the decoder's object hook as each
 object is built, instead of by a second walk over the decoded page.
 
@@ -30,6 +32,10 @@ from tkctl.timekit.envelope import ItemCheck, Page, ShapeError, check_item, page
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # json.decoder.WHITESPACE: what json.loads skips
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
+# A page of at most this much text is decoded whole (a few times its size, briefly), so its
+# items share their field names as json.loads makes them share: a resource page (1 MB) is;
+# a project page (12 MB and up, with whole members) is read item by item.
+WHOLE_PAGE_CHARS = 4 * 1024 * 1024
 
 
 class _NotHere(Exception):
@@ -71,7 +77,12 @@ def _read(content: bytes | bytearray, page: int, item_check: ItemCheck | None,
             raise _NotHere
         at = ws(text, at + 1).end()
         if key == "data" and text[at:at + 1] == "[":
-            kept, at = _items(text, at, scan, item_check, item_map)
+            if len(text) > WHOLE_PAGE_CHARS:
+                kept, at = _items(text, at, scan, item_check, item_map)
+            else:
+                items, at = scan(text, at)
+                kept = [_kept(item, index, item_check, item_map) for index, item in enumerate(items)]
+                del items
             top[key] = kept
         else:
             top[key], at = scan(text, at)
@@ -99,8 +110,7 @@ def _items(text: str, at: int, scan, item_check: ItemCheck | None,
         return kept, at + 1
     while True:
         item, at = scan(text, at)
-        check_item(item, len(kept), item_check)
-        kept.append((item["id"], item if item_map is None else item_map(item)))
+        kept.append(_kept(item, len(kept), item_check, item_map))
         del item
         at = ws(text, at).end()
         separator = text[at:at + 1]
@@ -109,6 +119,12 @@ def _items(text: str, at: int, scan, item_check: ItemCheck | None,
         if separator != ",":
             raise _NotHere
         at = ws(text, at + 1).end()
+
+
+def _kept(item: Any, index: int, item_check: ItemCheck | None,
+          item_map: Callable[[dict], Any] | None) -> tuple[str, Any]:
+    check_item(item, index, item_check)
+    return item["id"], item if item_map is None else item_map(item)
 
 
 def _collector(found: list[str]) -> Callable[[dict], dict]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tkctl.core.live import LiveObject, project_object, resource_objects
+from tkctl.core.live import LiveObject, LiveState, project_object, resource_objects
 from tkctl.secrets import is_secret_field
 
 
@@ -73,3 +73,15 @@ def test_objects_of_one_listing_share_the_cached_field_list_and_keep_their_own_v
     first, _ = resource_objects({"id": "r1", "name": "A", "api_token": "t1", "calendars": []})
     second, _ = resource_objects({"id": "r2", "name": "B", "api_token": "t2", "calendars": []})
     assert first.fields == {"id": "r1", "name": "A"} and second.fields == {"id": "r2", "name": "B"}
+
+
+def test_a_projects_member_ids_are_the_listed_resources_own_strings():
+    resource = {"id": "".join(["r", "1"]), "name": "A", "calendars": []}
+    member_id = "".join(["r", "1"])  # equal, but another string, as decoding a project page makes it
+    assert member_id is not resource["id"]
+    projects = [{"id": "p1", "resources": [{"id": member_id}, "r9", "".join(["r", "1"])]}]
+    live = LiveState.from_payloads([resource], projects)
+    ids = live.get("project", "p1").fields["resource_ids"]
+    assert ids == ["r1", "r9", "r1"]
+    assert ids[0] is resource["id"] and ids[2] is resource["id"]  # one string per id
+    assert live == LiveState.from_objects([resource_objects(resource)], [reference_project(p) for p in projects])

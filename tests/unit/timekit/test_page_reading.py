@@ -23,6 +23,7 @@ from tkctl import secrets
 from tkctl.core.live import project_object, resource_objects
 from tkctl.errors import ApiError
 from tkctl.timekit import client as client_module
+from tkctl.timekit import pages
 from tkctl.timekit.client import TimekitClient
 from tkctl.timekit.envelope import ShapeError, check_page, check_project, check_resource, decode
 from tkctl.timekit.pages import read_page
@@ -49,6 +50,21 @@ def reference(content: bytes, page: int, item_check, item_map) -> tuple[str, lis
 
 
 def fast(content: bytes, page: int, item_check, item_map) -> tuple[str, list[str]] | None:
+    """read_page's result, the same whether the page is decoded whole or item by item."""
+    whole = _fast(content, page, item_check, item_map)
+    real = pages.WHOLE_PAGE_CHARS
+    pages.WHOLE_PAGE_CHARS = 0  # every page item by item, as the large ones are
+    try:
+        itemwise = _fast(content, page, item_check, item_map)
+    finally:
+        pages.WHOLE_PAGE_CHARS = real
+    assert (whole is None) == (itemwise is None)
+    if whole is not None:
+        assert whole[0] == itemwise[0] and Counter(whole[1]) == Counter(itemwise[1])
+    return whole
+
+
+def _fast(content: bytes, page: int, item_check, item_map) -> tuple[str, list[str]] | None:
     read = read_page(content, page, item_check, item_map)
     if read is None:
         return None
@@ -199,14 +215,18 @@ def test_the_well_formed_kinds_are_read_here_not_left_to_the_reference():
 # -- through the client: what list_all returns or raises, and what it registers ------------------
 
 
-def list_all(content: bytes, status: int, reference_only: bool, item_check=check_project, item_map: Callable | None = project_object) -> tuple[str, set[str]]:
-    """repr of what list_all returns, or its error message; and the values registered as secret."""
+def list_all(content: bytes, status: int, mode: str, item_check=check_project,
+             item_map: Callable | None = project_object) -> tuple[str, set[str]]:
+    """repr of what list_all returns, or its error message; and the values registered as secret.
+    `mode`: "reference" (read_page never used), "whole" or "itemwise" (how read_page decodes)."""
     registered: set[str] = set()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(secrets, "register", registered.add)
         patch.setattr(client_module, "register", registered.add)
-        if reference_only:
+        if mode == "reference":
             patch.setattr(client_module, "read_page", lambda *args: None)
+        if mode == "itemwise":
+            patch.setattr(pages, "WHOLE_PAGE_CHARS", 0)
         handler = lambda request: httpx.Response(status, content=content, headers={"Content-Type": "application/json"})  # noqa: E731
         with TimekitClient("http://tk.test/v2", TOKEN, transport=httpx.MockTransport(handler), rate_per_second=0,
                            max_attempts=1, sleep=lambda s: None) as tk:
@@ -221,8 +241,9 @@ def list_all(content: bytes, status: int, reference_only: bool, item_check=check
 def test_list_all_returns_or_raises_exactly_as_the_reference_reading_does(content):
     for item_check, item_map in ((check_project, project_object), (check_resource, resource_objects), (None, None)):
         for status in (200, 500):
-            assert (list_all(content, status, False, item_check, item_map)
-                    == list_all(content, status, True, item_check, item_map))
+            expected = list_all(content, status, "reference", item_check, item_map)
+            assert list_all(content, status, "whole", item_check, item_map) == expected
+            assert list_all(content, status, "itemwise", item_check, item_map) == expected
 
 
 @settings(derandomize=True, max_examples=150, deadline=None)
@@ -230,4 +251,5 @@ def test_list_all_returns_or_raises_exactly_as_the_reference_reading_does(conten
 def test_list_all_of_generated_pages_is_the_reference_outcome(content, cut, damage):
     if damage:
         content = content[:cut % (len(content) + 1)]
-    assert list_all(content, 200, False) == list_all(content, 200, True)
+    expected = list_all(content, 200, "reference")
+    assert list_all(content, 200, "whole") == list_all(content, 200, "itemwise") == expected

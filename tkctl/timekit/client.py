@@ -366,9 +366,9 @@ class TimekitClient:
     @staticmethod
     def _read_page(answer: _Answer, page: int, item_check: ItemCheck | None,
                    item_map: Callable[[dict], Any] | None) -> Page | None:
-        """A well-formed page read item by item (`pages.py`), its items `(id, mapped)` pairs and
-        its secrets registered; None for anything else, which `_decode` and `_page` then refuse
-        with their messages (a page they accept is always one `read_page` reads alike)."""
+        """A well-formed page as `pages.py` reads it (a large one item by item), its items
+        `(id, mapped)` pairs and its secrets registered; None for anything else, which `_decode`
+        and `_page` then read the reference way, refusing it with their messages."""
         if not 200 <= answer.status < 300:
             return None
         read = read_page(answer.content, page, item_check, item_map)

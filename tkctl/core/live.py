@@ -9,6 +9,7 @@ and calendar is an object with a string id, project members are objects with ids
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from tkctl.secrets import is_secret_field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 50,000 of them at 20,000 resources
 class LiveObject:
     """One live object. Calendars carry `resource_id` (their owner, from the include);
     projects carry `resource_ids`; calendars carry `primary` read from `provider_primary`."""
@@ -52,11 +53,18 @@ class LiveState:
                      projects: Iterable[LiveObject]) -> "LiveState":
         """From `resource_objects` and `project_object` of each listed item, in list order."""
         state = cls()
+        listed = state.by_kind["resource"]
         for resource, calendars in resources:
-            state.by_kind["resource"][resource.id] = resource
+            listed[resource.id] = resource
             for cal in calendars:
                 state.by_kind["calendar"][cal.id] = cal
         for project in projects:
+            # Each member id is an equal string of its own, from the project page: the listed
+            # resource's id is kept instead, one string per id (54,000 fewer at 20,000 resources).
+            members = project.fields.get("resource_ids")
+            if members:
+                project.fields["resource_ids"] = [
+                    listed[m].id if isinstance(m, str) and m in listed else m for m in members]
             state.by_kind["project"][project.id] = project
         return state
 
@@ -66,19 +74,42 @@ def resource_objects(raw: Mapping[str, Any]) -> tuple[LiveObject, list[LiveObjec
 
     The reader calls this on each item as its page arrives, so only what the diff needs is
     kept, never the pages."""
-    fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "calendars"}
+    id_ = raw["id"]
     calendars = []
     for cal in raw.get("calendars") or []:
-        cfields = {k: v for k, v in cal.items() if not is_secret_field(k)}
-        cfields["resource_id"] = raw["id"]
+        cfields = _kept_fields(cal)
+        cfields["resource_id"] = id_
         cfields["primary"] = bool(cal.get("provider_primary"))
         calendars.append(LiveObject("calendar", cal["id"], cfields))
-    return LiveObject("resource", raw["id"], fields), calendars
+    return LiveObject("resource", id_, _kept_fields(raw, "calendars")), calendars
 
 
 def project_object(raw: Mapping[str, Any]) -> LiveObject:
     """A project listed with its resources: their ids are all the diff uses of them."""
-    fields = {k: v for k, v in raw.items() if not is_secret_field(k) and k != "resources"}
+    fields = _kept_fields(raw, "resources")
     members = raw.get("resources") or []
     fields["resource_ids"] = [m["id"] if isinstance(m, Mapping) else m for m in members]
     return LiveObject("project", raw["id"], fields)
+
+
+def _kept_fields(raw: Mapping[str, Any], nested: str | None = None) -> dict[str, Any]:
+    """The fields of an API object but its secrets and its `nested` include, in their order.
+
+    The field names are the ones of the first object of the same shape: a page decoded item
+    by item (`tkctl/timekit/pages.py`) gives each item its own copies of the names, and
+    50,000 live objects would otherwise keep half a million of them."""
+    names = tuple(raw)
+    # An object of many fields is not one of a listing's shared shapes: not cached.
+    shared, left_out = _shape(names, nested) if len(names) <= 100 else _shape.__wrapped__(names, nested)
+    fields = dict(zip(shared, raw.values(), strict=True))
+    for name in left_out:
+        del fields[name]
+    return fields
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape(names: tuple[str, ...], nested: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An object's field names as first seen, and those `_kept_fields` drops. Cached by the
+    whole list: the objects of a listing share theirs, so 20,000 resources cost a few lookups,
+    not a secret test per field of each (issue 12)."""
+    return names, tuple(name for name in names if name == nested or is_secret_field(name))

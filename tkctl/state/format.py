@@ -130,25 +130,31 @@ def _parse(name: str, doc: Any) -> State:
 
 
 def _parse_entry(name: str, address: str, raw: Any) -> StateEntry:
-    where = f"objects[{json.dumps(address)}]"
+    # Run for each of a state's entries (13,500 at 5,000 resources): the checks are written
+    # to cost little when they pass, and the messages are built only when one fails.
     if not isinstance(raw, dict):
-        raise _shape_error(name, f"{where} must be an object")
-    for field_name in ENTRY_FIELDS:
-        if not isinstance(raw.get(field_name), str) or not raw[field_name]:
-            raise _shape_error(name, f'{where}."{field_name}" must be a non-empty string')
-    if raw["kind"] not in KINDS:
-        raise _shape_error(name, f'{where}."kind" must be one of {", ".join(KINDS)}, not {json.dumps(raw["kind"])}')
+        raise _shape_error(name, f"{_where(address)} must be an object")
+    kind, key, id_, fingerprint = values = [raw.get(field_name) for field_name in ENTRY_FIELDS]
+    for field_name, value in zip(ENTRY_FIELDS, values, strict=True):
+        if not isinstance(value, str) or not value:
+            raise _shape_error(name, f'{_where(address)}."{field_name}" must be a non-empty string')
+    if kind not in KINDS:
+        raise _shape_error(name, f'{_where(address)}."kind" must be one of {", ".join(KINDS)}, not {json.dumps(kind)}')
     digests = raw.get("fields", {})
     if not isinstance(digests, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in digests.items()):
-        raise _shape_error(name, f'{where}."fields" must be an object of strings')
+        raise _shape_error(name, f'{_where(address)}."fields" must be an object of strings')
     lifecycle = raw.get("lifecycle", {})
-    if not isinstance(lifecycle, dict) or set(lifecycle) - {"protect", "on_remove"} or \
-            lifecycle.get("protect", True) is not True or lifecycle.get("on_remove", "forget") != "forget":
-        raise _shape_error(name, f'{where}."lifecycle" may hold only "protect": true and "on_remove": "forget"')
-    entry = StateEntry(**{n: raw[n] for n in ENTRY_FIELDS}, fields=dict(digests), lifecycle=dict(lifecycle))
-    if entry.address != address:
-        raise _shape_error(name, f'{where} holds "{entry.address}"; the key must match its kind and key')
-    return entry
+    if not isinstance(lifecycle, dict) or (lifecycle and (
+            set(lifecycle) - {"protect", "on_remove"} or lifecycle.get("protect", True) is not True
+            or lifecycle.get("on_remove", "forget") != "forget")):
+        raise _shape_error(name, f'{_where(address)}."lifecycle" may hold only "protect": true and "on_remove": "forget"')
+    if address != f"{kind}.{key}":
+        raise _shape_error(name, f'{_where(address)} holds "{kind}.{key}"; the key must match its kind and key')
+    return StateEntry(kind, key, id_, fingerprint, fields=dict(digests), lifecycle=dict(lifecycle))
+
+
+def _where(address: str) -> str:
+    return f"objects[{json.dumps(address)}]"
 
 
 parse_entry = _parse_entry  # the state journal's changes are checked as the file's entries are

@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
@@ -43,6 +43,7 @@ from tkctl.timekit.envelope import (
     decode,
 )
 from tkctl.timekit.limits import MAX_BYTES_ENV, TIMEOUT_ENV, HttpLimits
+from tkctl.timekit.pages import read_page
 from tkctl.timekit.ratelimit import TokenBucket
 
 PAGE_SIZE = 1000  # the API's maximum (§4)
@@ -338,9 +339,13 @@ class TimekitClient:
 
         def fetch(page: int) -> tuple[int, list[tuple[str, Any]]]:
             answer = self._send("GET", path, {**params, "page": page}, None)
-            result = self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
+            result = self._read_page(answer, page, item_check, item_map)
+            if result is None:  # not a well-formed page: the reference reading says what is wrong
+                result = self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
+                result = replace(result, items=[
+                    (item["id"], item if item_map is None else item_map(item)) for item in result.items])
             del answer
-            kept = [(item["id"], item if item_map is None else item_map(item)) for item in result.items]
+            kept = result.items
             if on_page is not None:
                 on_page(last if page > 1 else result.last_page)
             return result.last_page, kept
@@ -357,6 +362,27 @@ class TimekitClient:
         for id_, item in items:
             seen.setdefault(id_, item)
         return list(seen.values())
+
+    @staticmethod
+    def _read_page(answer: _Answer, page: int, item_check: ItemCheck | None,
+                   item_map: Callable[[dict], Any] | None) -> Page | None:
+        """A well-formed page as `pages.py` reads it (a large one item by item), its items
+        `(id, mapped)` pairs and its secrets registered; None for anything else, which `_decode`
+        and `_page` then read the reference way, refusing it with their messages."""
+        if not 200 <= answer.status < 300:
+            return None
+        read = read_page(answer.content, page, item_check, item_map)
+        if read is None:
+            return None
+        result, secrets = read
+        if page == 1:
+            try:
+                result.page_count(PAGE_SIZE)
+            except ShapeError:
+                return None
+        for secret in set(secrets):  # a project page repeats each member's token
+            register(secret)
+        return result
 
     @staticmethod
     def _page(body: Any, page: int, item_check: ItemCheck | None) -> Page:

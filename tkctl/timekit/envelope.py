@@ -101,7 +101,7 @@ def check_created(body: Any) -> Any:
 
 @dataclass(frozen=True)
 class Page:
-    items: list[dict]
+    items: list[Any]  # the items, or what the reader's `item_map` made of each
     total: int
     per_page: int
     current_page: int
@@ -126,21 +126,31 @@ def check_page(body: Any, page: int, item_check: ItemCheck | None = None) -> Pag
     if not isinstance(data, list):
         raise ShapeError(f"data is {json_type(data)}, expected a list")
     for index, item in enumerate(data):
-        where = f"data[{index}]"
-        if not isinstance(item, Mapping):
-            raise ShapeError(f"{where} is {json_type(item)}, expected an object")
-        _check_id(item, where)
-        if item_check is not None:
-            item_check(item, where)
+        check_item(item, index, item_check)
+    return Page(items=data, **page_figures(body, page, len(data)))
+
+
+def check_item(item: Any, index: int, item_check: ItemCheck | None = None) -> None:
+    """Item `index` of a page's data: an object with a string id that passes `item_check`."""
+    where = f"data[{index}]"
+    if not _is_object(item):
+        raise ShapeError(f"{where} is {json_type(item)}, expected an object")
+    _check_id(item, where)
+    if item_check is not None:
+        item_check(item, where)
+
+
+def page_figures(body: Mapping[str, Any], page: int, items: int) -> dict[str, int]:
+    """The pagination figures of a page holding `items` items, checked against each other."""
     figures = {name: _count(body, name) for name in ("total", "per_page", "current_page", "last_page")}
     for name in ("per_page", "current_page", "last_page"):
         if figures[name] < 1:
             raise ShapeError(f"{name} is {figures[name]}, expected 1 or more")
     if figures["current_page"] != page:
         raise ShapeError(f"current_page is {figures['current_page']}, but page {page} was asked for")
-    if len(data) > figures["per_page"]:
-        raise ShapeError(f"data holds {len(data)} items, more than per_page {figures['per_page']}")
-    return Page(items=data, **figures)
+    if items > figures["per_page"]:
+        raise ShapeError(f"data holds {items} items, more than per_page {figures['per_page']}")
+    return figures
 
 
 def _count(body: Mapping[str, Any], name: str) -> int:
@@ -169,6 +179,12 @@ def _check_id(obj: Mapping[str, Any], where: str) -> None:
         raise ShapeError(f"{where}.id is {json_type(id_) if id_ != '' else 'empty'}, expected a string id")
 
 
+def _is_object(value: Any) -> bool:
+    """A JSON object: a dict as decoded (tested first: the ABC test costs more and is run for
+    every member of every project), or any other Mapping a caller hands in."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _list_of(value: Any, where: str, allow_ids: bool = False) -> None:
     if value is None:
         return
@@ -177,7 +193,7 @@ def _list_of(value: Any, where: str, allow_ids: bool = False) -> None:
     for index, member in enumerate(value):
         if allow_ids and isinstance(member, str) and member:
             continue
-        if not isinstance(member, Mapping):
+        if not _is_object(member):
             expected = "an object or an id" if allow_ids else "an object"
             raise ShapeError(f"{where}[{index}] is {json_type(member)}, expected {expected}")
         _check_id(member, f"{where}[{index}]")

@@ -8,7 +8,8 @@ read, of how many, are shown on a progress bar (`tkctl.progress`) when someone w
 Each item becomes its live objects as its page arrives (`core/live.py`), and the page is
 dropped: a project page holds every member resource whole (`include=resources` is the only
 way to get member ids in the same request), but only the ids are kept, so memory grows with
-the account's objects, not with the size of its pages.
+the account's objects, not with the size of its pages. A large page is even decoded one item
+at a time (`timekit/pages.py`), so not even one of them is held whole.
 """
 
 from __future__ import annotations

@@ -86,12 +86,13 @@ def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = N
                    *, warn: Callable[[str], None] | None = None, on_settings: OnSettings | None = None) -> Workspace:
     """Load and check the config folder for `env` (else TKCTL_ENV); `warn` receives the
     config's warnings as one message (commands print it on stderr). An unchanged config comes
-    from the config cache (`config/cache.py`), unless TKCTL_NO_CACHE is set. `on_settings`:
+    from the config cache (`config/cache.py`), unless TKCTL_NO_CACHE is set; a load is saved
+    there by `config.cache.flush_deferred`, which the CLI calls once a command is done. `on_settings`:
     see `config.loader.check_config`."""
     environ = os.environ if environ is None else environ
     where = cache_dir(environ)
     settings, desired, warnings = load_config_with_warnings(config_dir, environ, env,
-                                                            cache=ConfigCache(where) if where else None,
+                                                            cache=ConfigCache(where, deferred=True) if where else None,
                                                             on_settings=on_settings)
     if warn is not None and warnings:
         n = len(warnings)

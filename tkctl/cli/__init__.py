@@ -170,6 +170,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         progress.reset()
         log.reset()
+        _save_config_cache()
+
+
+def _save_config_cache() -> None:
+    """Write the config the command loaded to the config cache, now that its work is done
+    (tkctl/config/cache.py says why then). Only a command that loaded a config imported it."""
+    cache = sys.modules.get("tkctl.config.cache")
+    if cache is not None:
+        try:
+            cache.flush_deferred()
+        except KeyboardInterrupt:  # Ctrl-C while saving: no entry, the command's result stands
+            pass
 
 
 def _run(argv: list[str] | None) -> int:

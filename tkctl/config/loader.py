@@ -194,12 +194,16 @@ def reader_inputs(settings: Settings) -> ReaderInputs:
 
 def _store(cache: ConfigCache, root: Path, inputs: ReaderInputs, reader: _FileReader, state: DesiredState,
            warnings: list[Problem]) -> None:
-    """Save a load with no problems, with what every plan derives from it worked out."""
-    for obj in state:
-        desired_record(obj)
-    config_digest(state)
+    """Save a load with no problems, with what every plan derives from it worked out (by the
+    plan itself, when the cache saves once the command is done)."""
+
+    def derive() -> None:
+        for obj in state:
+            desired_record(obj)
+        config_digest(state)
+
     ui_files = [file_record(ui.path, ui.text) for ui in reader.ui_cache.values()]
-    cache.store(root, inputs, Inputs(reader.files, ui_files, sorted(ZONES_SEEN)), (state, warnings))
+    cache.store(root, inputs, Inputs(reader.files, ui_files, sorted(ZONES_SEEN)), (state, warnings), derive)
 
 
 def _move_problems(moves: list[tuple[str, str, Location]], objects: Mapping[tuple[str, str], DesiredObject]) -> list[Problem]:

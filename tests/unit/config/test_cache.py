@@ -263,3 +263,16 @@ def test_where_the_cache_lives_and_how_to_turn_it_off(tmp_path):
     assert cache_dir({"HOME": "/home/u"}) == Path("/home/u/.cache/tkctl")
     assert cache_dir({"TKCTL_NO_CACHE": "1", "TKCTL_CACHE_DIR": str(tmp_path)}) is None
     assert cache_dir({"TKCTL_NO_CACHE": "0", "HOME": "/h"}) == Path("/h/.cache/tkctl")
+
+
+def test_a_deferred_cache_writes_its_entry_only_when_flushed(folder, tmp_path, reads):
+    deferred = ConfigCache(tmp_path / "cache", deferred=True)
+    fresh = load(folder, deferred)
+    assert not list((tmp_path / "cache").rglob("*.pickle"))  # the command is still running
+    cache_module.flush_deferred()
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1
+    reads.count = 0
+    same(load(folder, deferred), fresh)
+    assert reads.count == 0
+    cache_module.flush_deferred()  # a hit stores nothing
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1

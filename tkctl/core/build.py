@@ -70,7 +70,7 @@ def build_plan(
     for kind in KINDS:
         plan.managed[kind] = managed[kind]
         for obj in desired.of_kind(kind):
-            _plan_object(plan, ctx, obj, state.get((kind, obj.key)), moved.get(f"{kind}.{obj.key}"))
+            _plan_object(plan, ctx, obj, state.get((kind, obj.key)), moved.get(f"{kind}.{obj.key}") if moved else None)
     _plan_removed(plan, desired, live, ctx)
     _check_tags(plan, ctx.matcher)
     plan.unmanaged = _unmanaged(live, ctx.matcher)
@@ -150,7 +150,8 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     if kept:
         kept = [p for p in kept if _present(live_obj.fields, p)]
 
-    reason = _replacement(ctx, obj, live_obj, changes)
+    # Without a change, only a replaced owner makes a replacement (see `_replacement`).
+    reason = _replacement(ctx, obj, live_obj, changes) if changes or ctx.replaced else None
     if reason is not None:
         plan.live_fingerprints[address] = fingerprint(have)
         if obj.kind == "resource":
@@ -189,8 +190,15 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     else:
         plan.no_change += 1
         if rec is None or rec.fingerprint != want_fp or rec.fields != record.fields or \
-                dict(rec.lifecycle) != dict(record.lifecycle):
+                _differ(rec.lifecycle, record.lifecycle):
             plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
+
+
+def _differ(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """`dict(a) != dict(b)`, without copying two dicts (one check per unchanged object)."""
+    if type(a) is dict and type(b) is dict:
+        return a != b
+    return dict(a) != dict(b)
 
 
 def _live_fingerprint(obj: LiveObject, refs: Mapping[str, Any], compare_only: frozenset[str],

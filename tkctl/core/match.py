@@ -89,7 +89,8 @@ class Matcher:
     def resource_key(self, id_: str | None) -> str | None:
         if id_ is None:
             return None
-        return self.key_of["resource"].get(id_, f"<unmanaged {id_}>")
+        key = self.key_of["resource"].get(id_)  # a bound key is never None
+        return key if key is not None else f"<unmanaged {id_}>"
 
     def live_refs(self, obj: LiveObject) -> dict[str, Any]:
         """The live object's references, named by key as the config names them, as bound now."""

@@ -178,9 +178,15 @@ def _unordered(items: list[Any]) -> list[Any]:
     """A set-like list in canonical order: each distinct item once, sorted by its JSON text.
 
     Of items with the same text the last is kept. The text of each item is worked out once
-    (not once to deduplicate and again to sort), and a string's without a Python call: the
-    order is `_sort_key`'s exactly, as it is `_sort_key` of each item that is sorted."""
-    by_key = dict(zip([encode_basestring_ascii(v) if type(v) is str else _encode(v) for v in items], items, strict=True))
+    (not once to deduplicate and again to sort), and for a list of strings (tags, members) in
+    one C call: `encode_basestring_ascii` is what `_sort_key` gives any string (`JSONEncoder`
+    encodes a str subclass with it too) and refuses anything else, so the order is
+    `_sort_key`'s exactly."""
+    try:
+        keys = list(map(encode_basestring_ascii, items))
+    except TypeError:  # not all strings
+        keys = [encode_basestring_ascii(v) if type(v) is str else _encode(v) for v in items]
+    by_key = dict(zip(keys, items, strict=True))
     return [by_key[k] for k in sorted(by_key)]
 
 

@@ -118,6 +118,15 @@ def test_plain_strings_sort_by_their_json_text_as_before(items):
     assert same(got, reference.field_value("resources", items))
 
 
+def test_a_string_subclass_in_a_set_like_list_sorts_as_a_string():
+    class Name(str):
+        pass
+
+    items = [Name("b"), "a b", Name("a"), "a", 1, Name("a")]
+    for some in (items, [v for v in items if isinstance(v, str)]):
+        assert [id(v) for v in normalize._unordered(some)] == [id(v) for v in reference.field_value("tags", some)]
+
+
 @PROPERTY
 @given(st.one_of(values, st.lists(values, max_size=3), st.dictionaries(keys, values, max_size=3)))
 def test_the_sort_key_of_any_value_is_the_json_text_it_was(value):

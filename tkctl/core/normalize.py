@@ -133,8 +133,8 @@ def _availability(value: Mapping[str, Any]) -> dict[str, Any]:
 _SORT_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
 
 
-def _c_sort_encoder() -> Callable[[Any], str] | None:
-    """`_SORT_ENCODER.encode` for a list or dict, without building the C encoder per call.
+def _c_sort_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder `_SORT_ENCODER.encode` uses for a list or dict, built once, not per call.
 
     `JSONEncoder.iterencode` makes a C encoder with these very arguments on every call; this
     makes it once. Its one difference, no `markers` (the check for a value that contains
@@ -153,16 +153,17 @@ def _c_sort_encoder() -> Callable[[Any], str] | None:
             return None
     except Exception:  # noqa: BLE001 (any failure: this Python's json differs; use the public path)
         return None
-    return lambda value: "".join(encoder(value, 0))
+    return encoder
 
 
-_C_SORT_ENCODE = _c_sort_encoder()
+_C_SORT_ENCODER = _c_sort_encoder()
 
 
 def _encode(value: Any) -> str:
-    if _C_SORT_ENCODE is not None and type(value) in (dict, list):
+    """`_SORT_ENCODER.encode(value)`."""
+    if _C_SORT_ENCODER is not None and (type(value) is dict or type(value) is list):
         try:
-            return _C_SORT_ENCODE(value)
+            return "".join(_C_SORT_ENCODER(value, 0))
         except RecursionError:
             pass
     return _SORT_ENCODER.encode(value)
@@ -175,18 +176,27 @@ def _sort_key(value: Any) -> str:
 
 
 def _unordered(items: list[Any]) -> list[Any]:
-    """A set-like list in canonical order: each distinct item once, sorted by its JSON text.
+    """A set-like list in canonical order: each distinct item once, sorted by `_sort_key`.
 
-    Of items with the same text the last is kept. The text of each item is worked out once
-    (not once to deduplicate and again to sort), and for a list of strings (tags, members) in
-    one C call: `encode_basestring_ascii` is what `_sort_key` gives any string (`JSONEncoder`
-    encodes a str subclass with it too) and refuses anything else, so the order is
+    Of items with one key the last is kept. The key of each item is worked out once, not once
+    to deduplicate and again to sort."""
+    return _by_key(items, [encode_basestring_ascii(v) if type(v) is str else _encode(v) for v in items])
+
+
+def _unordered_names(items: list[Any]) -> list[Any]:
+    """`_unordered` of a list expected to hold strings only (tags, members): their keys in one
+    C call. `encode_basestring_ascii` is what `_sort_key` gives any string (`JSONEncoder`
+    encodes a str subclass with it too) and it refuses anything else, so the keys are
     `_sort_key`'s exactly."""
     try:
         keys = list(map(encode_basestring_ascii, items))
     except TypeError:  # not all strings
-        keys = [encode_basestring_ascii(v) if type(v) is str else _encode(v) for v in items]
-    by_key = dict(zip(keys, items, strict=True))
+        return _unordered(items)
+    return _by_key(items, keys)
+
+
+def _by_key(items: list[Any], keys: list[str]) -> list[Any]:
+    by_key = dict(zip(keys, items, strict=True))  # the last item of each key
     return [by_key[k] for k in sorted(by_key)]
 
 
@@ -218,7 +228,7 @@ def _availability_value(value: Any, unordered: bool) -> Any:
 
 
 def _set_like(value: Any, unordered: bool) -> Any:
-    return _unordered(value) if unordered and isinstance(value, list) else value
+    return _unordered_names(value) if unordered and isinstance(value, list) else value
 
 
 _NORMALISE = {

@@ -284,7 +284,7 @@ def _plan_removed(plan: Plan, desired: DesiredState, live: LiveState, ctx: _Cont
     matcher = ctx.matcher
     doomed: list[tuple[str, str, LiveObject, StateRecord]] = []
     # Only the entries that left the config are sorted (keys are unique: records never compared).
-    gone = sorted((ident, rec) for ident, rec in ctx.state.items() if ident not in desired.objects)
+    gone = sorted((ident, rec) for ident, rec in ctx.state.items() if desired.get(*ident) is None)
     for (kind, key), rec in gone:
         obj = live.get(kind, rec.id)
         if obj is None:

@@ -18,6 +18,7 @@ old object, which is why `core/safety.py` refuses a replacement unless it is all
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import partial
 from typing import Any, Mapping
 
@@ -65,10 +66,11 @@ def build_plan(
                 config_digest=config_digest(desired))
     state, moved = _apply_moves(plan, desired, state)
     ctx = _Context(live, state, ignore or {})
+    managed = Counter(kind for kind, _ in state)
     for kind in KINDS:
-        plan.managed[kind] = sum(1 for (k, _) in state if k == kind)
+        plan.managed[kind] = managed[kind]
         for obj in desired.of_kind(kind):
-            _plan_object(plan, ctx, obj, state.get((kind, obj.key)), moved.get(f"{kind}.{obj.key}"))
+            _plan_object(plan, ctx, obj, state.get((kind, obj.key)), moved.get(f"{kind}.{obj.key}") if moved else None)
     _plan_removed(plan, desired, live, ctx)
     _check_tags(plan, ctx.matcher)
     plan.unmanaged = _unmanaged(live, ctx.matcher)
@@ -95,9 +97,11 @@ def _apply_moves(plan: Plan, desired: DesiredState, state: Mapping[tuple[str, st
 
 
 def _ignored_paths(ctx: _Context, obj: DesiredObject, live_obj: LiveObject) -> list[str]:
-    paths = [*ctx.ignore.get(obj.kind, ()), *(obj.lifecycle.get("ignore_fields") or ())]
-    paths += kept_meta_paths(obj.fields.get("meta"), live_obj.fields.get("meta"))
-    return list(dict.fromkeys(paths))
+    named = [*ctx.ignore.get(obj.kind, ()), *(obj.lifecycle.get("ignore_fields") or ())]
+    kept = kept_meta_paths(obj.fields.get("meta"), live_obj.fields.get("meta"))
+    if not named:
+        return kept  # one path per meta key: nothing to deduplicate
+    return list(dict.fromkeys(named + kept))
 
 
 def _effective(obj: DesiredObject, live_obj: LiveObject, paths: list[str]) -> DesiredObject:
@@ -141,11 +145,13 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     compare_only, ordered = ctx.shared(frozenset(effective.fields)), ordered_fields(obj.kind, obj.fields)
     have = live_form(live_obj, refs, compare_only, ordered)
     changes = field_changes(have, want)
-    if tracked is not None:
+    if changes and tracked is not None:
         changes = with_causes(changes, rec, have, want, want_fp)
-    kept = [p for p in kept if _present(live_obj.fields, p)]
+    if kept:
+        kept = [p for p in kept if _present(live_obj.fields, p)]
 
-    reason = _replacement(ctx, obj, live_obj, changes)
+    # Without a change, only a replaced owner makes a replacement (see `_replacement`).
+    reason = _replacement(ctx, obj, live_obj, changes) if changes or ctx.replaced else None
     if reason is not None:
         plan.live_fingerprints[address] = fingerprint(have)
         if obj.kind == "resource":
@@ -160,10 +166,10 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
                                    obj, steps, reason=reason, kept=kept, protected=protected or _remembered(rec),
                                    because=because))
         return
-    top = list(dict.fromkeys(c.top for c in changes))
+    top = list(dict.fromkeys(c.top for c in changes)) if changes else []
     forced = None
     because: tuple[str, ...] = ()
-    if obj.kind == "project":
+    if obj.kind == "project" and ctx.replaced:
         because = tuple(f"resource.{k}" for k in obj.refs.get("resources") or () if k in ctx.replaced)
         if because and "resources" not in top:
             top.append("resources")
@@ -184,8 +190,15 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     else:
         plan.no_change += 1
         if rec is None or rec.fingerprint != want_fp or rec.fields != record.fields or \
-                dict(rec.lifecycle) != dict(record.lifecycle):
+                _differ(rec.lifecycle, record.lifecycle):
             plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
+
+
+def _differ(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """`dict(a) != dict(b)`, without copying two dicts (one check per unchanged object)."""
+    if type(a) is dict and type(b) is dict:
+        return a != b
+    return dict(a) != dict(b)
 
 
 def _live_fingerprint(obj: LiveObject, refs: Mapping[str, Any], compare_only: frozenset[str],
@@ -250,11 +263,11 @@ def _live_owner(ctx: _Context, calendar: LiveObject) -> str | None:
 
 def _replacement(ctx: _Context, obj: DesiredObject, live_obj: LiveObject, changes: list[FieldChange]) -> str | None:
     """Why `obj` cannot be updated in place, or None."""
-    if obj.kind == "resource" and any(c.path == "email" for c in changes):
+    if obj.kind == "resource" and changes and any(c.path == "email" for c in changes):
         have = live_obj.fields.get("email")
         return (f"Timekit cannot change a resource's e-mail address ({have or 'none'} -> {obj.fields.get('email')}): "
                 "a new resource replaces it, and its bookings stay with the old one, which is deleted")
-    if obj.kind == "calendar":
+    if obj.kind == "calendar" and (changes or ctx.replaced):  # else neither reason below can hold
         owner = obj.refs.get("resource")
         live_owner = _live_owner(ctx, live_obj)
         if live_owner in ctx.replaced:  # Timekit deletes a calendar with the resource it is on now
@@ -270,9 +283,9 @@ def _plan_removed(plan: Plan, desired: DesiredState, live: LiveState, ctx: _Cont
     """Objects the state manages that left the config: deleted, or forgotten when asked."""
     matcher = ctx.matcher
     doomed: list[tuple[str, str, LiveObject, StateRecord]] = []
-    for (kind, key), rec in sorted(ctx.state.items()):
-        if desired.get(kind, key) is not None:
-            continue
+    # Only the entries that left the config are sorted (keys are unique: records never compared).
+    gone = sorted((ident, rec) for ident, rec in ctx.state.items() if desired.get(*ident) is None)
+    for (kind, key), rec in gone:
         obj = live.get(kind, rec.id)
         if obj is None:
             plan.state_steps.append(step_rules.forget_step(kind, key))
@@ -299,15 +312,15 @@ def _check_tags(plan: Plan, matcher: Matcher) -> None:
     """Two live objects carrying one key's tag mean a create was sent twice: applying would
     manage one and leave its twin, so the plan refuses until a person removes one."""
     for kind in ("resource", "project"):
-        for key, bound in sorted(matcher.id_of[kind].items()):
-            twins = [o.id for o in matcher.tagged(kind, key)
-                     if o.id != bound and matcher.key_of[kind].get(o.id) in (None, key)]
-            if twins:
-                ids = ", ".join([bound, *twins])
-                plan.problems.append(
-                    f'{kind} "{key}": {1 + len(twins)} live objects carry its tag (ids {ids}); tkctl manages '
-                    f"{bound}. Delete the duplicate by hand (the one without bookings) and plan again."
-                )
+        # Twins are rare: found first, then sorted by key (as every key is looked at).
+        found = [(key, bound, twins) for key, bound in matcher.id_of[kind].items()
+                 if (twins := matcher.twins(kind, key, bound))]
+        for key, bound, twins in sorted(found, key=lambda item: item[0]):
+            ids = ", ".join([bound, *twins])
+            plan.problems.append(
+                f'{kind} "{key}": {1 + len(twins)} live objects carry its tag (ids {ids}); tkctl manages '
+                f"{bound}. Delete the duplicate by hand (the one without bookings) and plan again."
+            )
 
 
 def _unmanaged(live: LiveState, matcher: Matcher) -> list[dict[str, Any]]:

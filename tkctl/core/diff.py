@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 CAUSES = ("config", "drift", "both")
+# Types whose values always equal themselves (containers compare an item to itself as equal).
+_REFLEXIVE = frozenset({type(None), bool, int, str, list, dict})
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,11 @@ def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
 
 def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldChange]:
     """Every managed field that differs, in the order of `new`'s keys."""
+    # Most objects of a plan are unchanged: one comparison of the whole objects says so. Equal
+    # dicts may still hold at one key one object unequal to itself (a NaN float), which the
+    # loop below reports as a change; a value of these types always equals itself.
+    if old == new and _REFLEXIVE.issuperset(map(type, new.values())):
+        return []
     changes: list[FieldChange] = []
     for name in dict.fromkeys([*new, *old]):
         a, b = old.get(name), new.get(name)

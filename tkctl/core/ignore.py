@@ -16,7 +16,8 @@ Paths are dotted (`ui.localization`, `meta.t_store_id`, `name`); list items are 
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 _ABSENT = object()
 UI_META_PREFIX = "t_"
@@ -49,9 +50,11 @@ def _set(doc: dict[str, Any], parts: list[str], value: Any) -> None:
 
 def kept_meta_paths(desired_meta: Any, live_meta: Any) -> list[str]:
     """`meta.t_*` keys live that the config does not name."""
-    if not isinstance(live_meta, Mapping):
+    # `type(...) is dict` first: the same answer as isinstance(..., Mapping) for a dict, sooner
+    # (this runs for every object of a plan).
+    if not live_meta or not (type(live_meta) is dict or isinstance(live_meta, Mapping)):
         return []
-    named = desired_meta if isinstance(desired_meta, Mapping) else {}
+    named = desired_meta if type(desired_meta) is dict or isinstance(desired_meta, Mapping) else {}
     return [f"meta.{k}" for k in sorted(live_meta) if isinstance(k, str) and k.startswith(UI_META_PREFIX)
             and k not in named]
 

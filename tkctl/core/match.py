@@ -11,7 +11,9 @@ Matching a config object to a live object, in order:
 Live objects that nothing matches and that the state does not know are left alone.
 
 Live objects are indexed once by tag and natural key, so matching a config with no state
-(a first import, a lost state file) costs one pass over the account, not one per object.
+(a first import, a lost state file) costs one pass over the account, not one per object. The
+natural-key indexes are built when first needed: a plan whose every object the state tracks
+never looks an object up by natural key.
 """
 
 from __future__ import annotations
@@ -29,16 +31,15 @@ NATURAL_KEY = {"resource": "email", "project": "slug"}
 
 def tag_of(obj: LiveObject) -> str | None:
     meta = obj.fields.get("meta")
-    tag = meta.get(MARKER) if isinstance(meta, Mapping) else None
+    # `type(meta) is dict` first: the same answer as isinstance(meta, Mapping) for a dict, sooner.
+    tag = meta.get(MARKER) if type(meta) is dict or isinstance(meta, Mapping) else None
     return tag if isinstance(tag, str) else None
 
 
 def live_form(obj: LiveObject, refs: Mapping[str, Any], compare_only: frozenset[str] | None,
               ordered: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The canonical form of a live object whose references are `refs` (`Matcher.live_refs`)."""
-    fields = dict(obj.fields)
-    fields.update(refs)
-    return canonical(obj.kind, fields, compare_only=compare_only, ordered=ordered)
+    return canonical(obj.kind, obj.fields, compare_only=compare_only, ordered=ordered, refs=refs)
 
 
 def _natural(kind: str, value: Any) -> str | None:
@@ -57,22 +58,28 @@ class Matcher:
         # Ids the state file already binds to a key are never adopted by another key.
         self.claimed = set(state_ids.values())
         self._by_tag: dict[tuple[str, str], list[LiveObject]] = defaultdict(list)
+        for kind in NATURAL_KEY:
+            for obj in live.of_kind(kind):
+                tag = tag_of(obj)
+                if tag is not None:
+                    self._by_tag[(kind, tag)].append(obj)
+        self._natural_built = False
         self._by_natural: dict[tuple[str, str], list[LiveObject]] = defaultdict(list)
         self._by_owner_name: dict[tuple[str, Any], list[LiveObject]] = defaultdict(list)
-        for kind in KINDS:
-            for obj in live.of_kind(kind):
-                self._index(obj)
 
-    def _index(self, obj: LiveObject) -> None:
-        if obj.kind == "calendar":
-            self._by_owner_name[(obj.fields.get("resource_id"), obj.fields.get("name"))].append(obj)
+    def _natural_indexes(self) -> None:
+        """Index live objects by natural key, once (the live state does not change in a plan)."""
+        if self._natural_built:
             return
-        tag = tag_of(obj)
-        if tag is not None:
-            self._by_tag[(obj.kind, tag)].append(obj)
-        natural = _natural(obj.kind, obj.fields.get(NATURAL_KEY[obj.kind]))
-        if natural is not None:
-            self._by_natural[(obj.kind, natural)].append(obj)
+        self._natural_built = True
+        for kind in KINDS:
+            for obj in self.live.of_kind(kind):
+                if kind == "calendar":
+                    self._by_owner_name[(obj.fields.get("resource_id"), obj.fields.get("name"))].append(obj)
+                    continue
+                natural = _natural(kind, obj.fields.get(NATURAL_KEY[kind]))
+                if natural is not None:
+                    self._by_natural[(kind, natural)].append(obj)
 
     def bind(self, kind: str, key: str, id_: str) -> None:
         self.key_of[kind][id_] = key
@@ -82,14 +89,19 @@ class Matcher:
     def resource_key(self, id_: str | None) -> str | None:
         if id_ is None:
             return None
-        return self.key_of["resource"].get(id_, f"<unmanaged {id_}>")
+        key = self.key_of["resource"].get(id_)  # a bound key is never None
+        return key if key is not None else f"<unmanaged {id_}>"
 
     def live_refs(self, obj: LiveObject) -> dict[str, Any]:
         """The live object's references, named by key as the config names them, as bound now."""
         if obj.kind == "calendar":
             return {"resource": self.resource_key(obj.fields.get("resource_id"))}
         if obj.kind == "project":
-            return {"resources": [self.resource_key(i) for i in obj.fields.get("resource_ids") or []]}
+            key_of = self.key_of["resource"]
+            # resource_key, inline (a project lists up to hundreds of members): a bound key is
+            # never None, so `get` finding none means the id is unmanaged.
+            return {"resources": [None if i is None else k if (k := key_of.get(i)) is not None
+                                  else f"<unmanaged {i}>" for i in obj.fields.get("resource_ids") or []]}
         return {}
 
     def live_canonical(self, obj: LiveObject, compare_only: frozenset[str] | None,
@@ -102,6 +114,7 @@ class Matcher:
 
     def untracked(self, obj: DesiredObject) -> LiveObject | None:
         """An untracked live object that `obj` should adopt, or None."""
+        self._natural_indexes()
         if obj.kind in NATURAL_KEY:
             tagged = self._free(self._by_tag.get((obj.kind, obj.key), ()))
             if tagged:
@@ -124,6 +137,15 @@ class Matcher:
         """(kind, tag, ids) for every tag carried by more than one live object."""
         return [(kind, tag, sorted(o.id for o in objs))
                 for (kind, tag), objs in sorted(self._by_tag.items()) if len(objs) > 1]
+
+    def twins(self, kind: str, key: str, bound: str) -> list[str]:
+        """Ids of the live objects, other than `bound`, that carry `key`'s tag and are bound to
+        no other key."""
+        tagged = self._by_tag.get((kind, key))
+        if not tagged:
+            return []
+        key_of = self.key_of[kind]
+        return [o.id for o in tagged if o.id != bound and key_of.get(o.id) in (None, key)]
 
     def tagged(self, kind: str, tag: str) -> list[LiveObject]:
         return list(self._by_tag.get((kind, tag), ()))

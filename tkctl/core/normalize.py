@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, Callable
 
 from tkctl.core.durations import canonical_duration
 from tkctl.secrets import SECRET_FIELDS
@@ -71,6 +71,14 @@ def is_empty(value: Any) -> bool:
 
 def _hour(value: Any) -> Any:
     """9, "9", "9:00" and "09:00" are one hour; unknown shapes pass through unchanged."""
+    if type(value) is int:
+        text = _INT_HOURS.get(value)
+        if text is not None:
+            return text
+    return _hour_of(value)
+
+
+def _hour_of(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and float(value).is_integer():
@@ -82,13 +90,21 @@ def _hour(value: Any) -> Any:
     return value
 
 
+# `_hour` of the whole hours an API or a config spells as numbers, worked out by `_hour_of`
+# itself: the table cannot answer differently from it.
+_INT_HOURS = {h: _hour_of(h) for h in range(25)}
+
+
 def constraint(item: Any) -> Any:
     """One constraint `{type: params}` in canonical spelling."""
-    if not isinstance(item, Mapping) or len(item) != 1:
+    # `type(...) is dict` first: the same answer as isinstance(..., Mapping) for a dict, sooner.
+    if not (type(item) is dict or isinstance(item, Mapping)) or len(item) != 1:
         return item
     (ctype, params), = item.items()
-    if not isinstance(params, Mapping):
+    if not (type(params) is dict or isinstance(params, Mapping)):
         return {ctype: params}
+    if not params:
+        return {ctype: {}}
     # Worked out once per constraint, not per parameter (only a string type can be hour-based).
     hours = ctype.split("_", 1)[-1] in _HOUR_TYPES if isinstance(ctype, str) else None
     out = {}
@@ -117,10 +133,71 @@ def _availability(value: Mapping[str, Any]) -> dict[str, Any]:
 _SORT_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
 
 
+def _c_sort_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder `_SORT_ENCODER.encode` uses for a list or dict, built once, not per call.
+
+    `JSONEncoder.iterencode` makes a C encoder with these very arguments on every call; this
+    makes it once. Its one difference, no `markers` (the check for a value that contains
+    itself), changes no output: such a value recurses until RecursionError, and `_encode`
+    then asks `_SORT_ENCODER`, which raises what it always did. None when this Python's json
+    has no C encoder or it encodes a probe differently: then `_SORT_ENCODER.encode` is used."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    enc = _SORT_ENCODER
+    try:
+        encoder = make(None, enc.default, encode_basestring_ascii, enc.indent, enc.key_separator,
+                       enc.item_separator, enc.sort_keys, enc.skipkeys, enc.allow_nan)
+        probe = [{"b": [1, 2.5, None, True], "a": "\u00e9\"", "c": {}}, float("nan"), "x"]
+        if "".join(encoder(probe, 0)) != enc.encode(probe):
+            return None
+    except Exception:  # noqa: BLE001 (any failure: this Python's json differs; use the public path)
+        return None
+    return encoder
+
+
+_C_SORT_ENCODER = _c_sort_encoder()
+
+
+def _encode(value: Any) -> str:
+    """`_SORT_ENCODER.encode(value)`."""
+    if _C_SORT_ENCODER is not None and (type(value) is dict or type(value) is list):
+        try:
+            return "".join(_C_SORT_ENCODER(value, 0))
+        except RecursionError:
+            pass
+    return _SORT_ENCODER.encode(value)
+
+
 def _sort_key(value: Any) -> str:
     if type(value) is str:
         return encode_basestring_ascii(value)
-    return _SORT_ENCODER.encode(value)
+    return _encode(value)
+
+
+def _unordered(items: list[Any]) -> list[Any]:
+    """A set-like list in canonical order: each distinct item once, sorted by `_sort_key`.
+
+    Of items with one key the last is kept. The key of each item is worked out once, not once
+    to deduplicate and again to sort."""
+    return _by_key(items, [encode_basestring_ascii(v) if type(v) is str else _encode(v) for v in items])
+
+
+def _unordered_names(items: list[Any]) -> list[Any]:
+    """`_unordered` of a list expected to hold strings only (tags, members): their keys in one
+    C call. `encode_basestring_ascii` is what `_sort_key` gives any string (`JSONEncoder`
+    encodes a str subclass with it too) and it refuses anything else, so the keys are
+    `_sort_key`'s exactly."""
+    try:
+        keys = list(map(encode_basestring_ascii, items))
+    except TypeError:  # not all strings
+        return _unordered(items)
+    return _by_key(items, keys)
+
+
+def _by_key(items: list[Any], keys: list[str]) -> list[Any]:
+    by_key = dict(zip(keys, items, strict=True))  # the last item of each key
+    return [by_key[k] for k in sorted(by_key)]
 
 
 def ordered_fields(kind: str, fields: Mapping[str, Any]) -> frozenset[str]:
@@ -132,19 +209,63 @@ def ordered_fields(kind: str, fields: Mapping[str, Any]) -> frozenset[str]:
     return frozenset()
 
 
+# How each field's (non-empty) value is put in canonical form, given whether its list order
+# is free; a field not named here is compared as it is.
+def _constraints(value: Any, unordered: bool) -> Any:
+    if isinstance(value, list):
+        value = [constraint(c) for c in value]
+        if unordered:
+            value = _unordered(value)
+    return value
+
+
+def _email(value: Any, unordered: bool) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _availability_value(value: Any, unordered: bool) -> Any:
+    return _availability(value) if isinstance(value, Mapping) else value
+
+
+def _set_like(value: Any, unordered: bool) -> Any:
+    return _unordered_names(value) if unordered and isinstance(value, list) else value
+
+
+_NORMALISE = {
+    "availability_constraints": _constraints,
+    "email": _email,
+    "availability": _availability_value,
+    **{name: _set_like for name in UNORDERED if name != "availability_constraints"},
+}
+
+
 def field_value(name: str, value: Any, ordered: frozenset[str] = frozenset()) -> Any:
     """Canonical value of one top-level field; empty values become None."""
     if is_empty(value):
         return None
-    if name == "availability_constraints" and isinstance(value, list):
-        value = [constraint(c) for c in value]
-    if name == "email" and isinstance(value, str):
-        value = value.lower()
-    if name == "availability" and isinstance(value, Mapping):
-        value = _availability(value)
-    if name in UNORDERED and name not in ordered and isinstance(value, list):
-        value = sorted({_sort_key(v): v for v in value}.values(), key=_sort_key)
-    return value
+    normalise = _NORMALISE.get(name)
+    return value if normalise is None else normalise(value, name not in ordered)
+
+
+# The fields `canonical` holds, per kind and `compare_only`, each with how its value is put in
+# canonical form: secrets never, a server-defaulted field only when `compare_only` (if given)
+# names it. Worked out once per distinct set of names (an account's objects share a few).
+_COMPARED: dict[tuple[str, frozenset[str] | None], tuple[tuple[str, Any], ...]] = {}
+_COMPARED_MAX = 1024
+
+
+def _compared(kind: str, compare_only: frozenset[str] | None) -> tuple[tuple[str, Any], ...]:
+    try:
+        return _COMPARED[kind, compare_only]
+    except KeyError:
+        pass
+    defaulted = SERVER_DEFAULTED[kind]
+    names = tuple((name, _NORMALISE.get(name)) for name in MANAGED_FIELDS[kind] if name not in SECRET_FIELDS and
+                  (compare_only is None or name not in defaulted or name in compare_only))
+    if len(_COMPARED) >= _COMPARED_MAX:
+        _COMPARED.clear()
+    _COMPARED[kind, compare_only] = names
+    return names
 
 
 def canonical(
@@ -153,6 +274,7 @@ def canonical(
     *,
     compare_only: frozenset[str] | None = None,
     ordered: frozenset[str] = frozenset(),
+    refs: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The managed fields of one object in canonical form (None = not set).
 
@@ -160,15 +282,22 @@ def canonical(
     passes the fields the user set, so `first_name` filled in by Timekit is not a change.
     `ordered` names list fields compared in order (see `ordered_fields`); the desired
     object decides it for both sides, so a change of mode is compared by the new rule.
+    `refs`, when given, holds fields that take the place of those in `fields` (a live
+    object's references named by key).
+
+    This is `field_value` of each field, inlined: it runs for every field of every object.
     """
     out: dict[str, Any] = {}
-    defaulted = SERVER_DEFAULTED[kind]
-    for name in MANAGED_FIELDS[kind]:
-        if name in SECRET_FIELDS:
-            continue
-        if compare_only is not None and name in defaulted and name not in compare_only:
-            continue
-        out[name] = field_value(name, fields.get(name), ordered)
+    get = {**fields, **refs}.get if refs else fields.get
+    for name, normalise in _compared(kind, compare_only):
+        value = get(name)
+        # is_empty(value); a true value of any JSON or YAML type is never empty
+        if not value and (value is None or value == "" or value == [] or value == {}):
+            out[name] = None
+        elif normalise is None:
+            out[name] = value
+        else:
+            out[name] = normalise(value, name not in ordered)
     return out
 
 

@@ -122,8 +122,11 @@ class TimekitClient:
             total_timeout=total_timeout, max_response_bytes=max_response_bytes,
         )
         self.max_attempts = max_attempts
-        self._sleep = sleep
-        self._bucket = TokenBucket(rate_per_second, burst)
+        # Closing the client ends every wait (pacing, backoff) of a thread still using it:
+        # `planner.EarlyRead` abandons a read that way when the config turns out broken.
+        self._closed = threading.Event()
+        self._sleep = self._interruptible if sleep is time.sleep else sleep
+        self._bucket = TokenBucket(rate_per_second, burst, sleep=self._sleep)
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self.max_in_flight = max_in_flight
         self.requests_made = 0
@@ -142,7 +145,13 @@ class TimekitClient:
         self.deadline_everywhere = deadline.install(self._http)
 
     def close(self) -> None:
+        self._closed.set()
         self._http.close()
+
+    def _interruptible(self, seconds: float) -> None:
+        """`time.sleep`, cut short by `close`: a closed client sends nothing more."""
+        if self._closed.wait(seconds):
+            raise ApiError("the request was abandoned: tkctl closed its connection to the API")
 
     def __enter__(self) -> "TimekitClient":
         return self
@@ -179,6 +188,9 @@ class TimekitClient:
         while True:
             attempt += 1
             self._bucket.acquire()
+            if self._closed.is_set():
+                raise ApiError("the request was abandoned: tkctl closed its connection to the API",
+                               method=method, path=path)
             try:
                 with self._slots:
                     with self._count_lock:

@@ -164,3 +164,40 @@ def test_server_errors_are_retried_only_for_idempotent_methods(method, calls_exp
         with pytest.raises(ApiError, match="500 on POST /resources/x: Internal server error"):
             c.request(method, "/resources/x", json={})
     assert len(calls) == calls_expected
+
+
+@pytest.mark.parametrize("where", ["backoff", "pacing"])
+def test_closing_the_client_ends_a_waiting_thread_and_sends_nothing_more(where):
+    """A read abandoned by `planner.EarlyRead` (the config was broken) stops at once: the wait
+    it is in (a 503's Retry-After, or the client's own pacing) ends when the client closes."""
+    import threading
+
+    from tkctl.errors import ApiError
+
+    sent = []
+
+    def handler(request):
+        sent.append(request.url.path)
+        return httpx.Response(503, headers={"Retry-After": "60"}, json={"error": "busy"})
+
+    client = TimekitClient("http://tk.test/v2", TOKEN, transport=httpx.MockTransport(handler),
+                           rate_per_second=1 / 120 if where == "pacing" else 10, burst=1)
+    if where == "pacing":
+        client._bucket.acquire()  # the only token: the next request waits two minutes for one
+    outcome = []
+
+    def read():
+        try:
+            client.request("GET", "/resources")
+        except ApiError as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    while where == "backoff" and not sent:
+        thread.join(0.01)
+    client.close()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert outcome and "abandoned" in outcome[0]
+    assert sent == ([] if where == "pacing" else ["/v2/resources"])

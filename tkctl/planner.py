@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as futures_wait
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
@@ -30,10 +29,6 @@ from tkctl.workspace import Workspace, open_workspace
 
 Account = tuple[LiveState, dict[str, Any]]
 
-# How long a read abandoned by a config problem may take to notice its connection closed.
-SETTLE_SECONDS = 5.0
-
-
 def read_account(target: Target) -> Account:
     with ThreadPoolExecutor(max_workers=2) as pool:
         app = pool.submit(target.app)
@@ -47,8 +42,11 @@ class EarlyRead:
     Reading the account is mostly waiting on the network; loading the object files and the
     state file is work for the processor. One after the other, a plan takes their sum; with the
     read started first, its waiting hides the loading. Nothing else changes:
-    - a problem in the config is still reported first and alone: the read is abandoned (its
-      requests are GETs; the connection is closed and the thread given a moment to stop);
+    - a problem in the config is still reported first and alone, at once: the read is
+      abandoned. Its client is closed, which ends any wait it is in and lets it send nothing
+      more; a GET already on the wire is left to finish or time out in its daemon thread,
+      which never holds the command up (a socket closed under a waiting read does not wake
+      it, so waiting for the thread could take the whole read timeout);
     - failing to reach the account (no token, a refused connection, an API error) is raised
       where it was before, after the config loaded: `target` opens the target again when the
       early attempt failed, and `account` re-raises the read's own error.
@@ -62,7 +60,6 @@ class EarlyRead:
         self._settings: Settings | None = None
         self._target: Target | None = None
         self._read: Future[Account] | None = None
-        stack.callback(self._settle)  # runs last: after the target is closed
 
     def start(self, settings: Settings) -> None:
         """Open the target for `settings` and start reading; never raises (see `target`)."""
@@ -84,10 +81,6 @@ class EarlyRead:
     def account(self) -> Future[Account] | None:
         """The read started early for the target `target` returned, if there is one."""
         return self._read
-
-    def _settle(self) -> None:
-        if self._read is not None and not self._read.done():
-            futures_wait([self._read], timeout=SETTLE_SECONDS)
 
 
 def _in_background(fn: Callable[[Target], Account], target: Target) -> Future[Account]:

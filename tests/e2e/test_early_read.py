@@ -7,7 +7,7 @@ import os
 import socket
 from pathlib import Path
 
-from conftest import write_config
+from tests.e2e.conftest import write_config
 
 from tkctl.planner import make_plan, plan_folder
 from tkctl.targets import open_target
@@ -81,3 +81,23 @@ def test_an_api_error_during_the_early_read_is_reported_as_before(tk, tmp_path):
     assert result.code == 1, result.text
     assert "GET" in result.err and "/projects" in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_config_problem_does_not_wait_for_an_api_that_never_answers(tmp_path):
+    """The read started early is waiting on a server that accepted the connection and never
+    answers; the broken config is reported and tkctl exits, without waiting out the read."""
+    import subprocess
+    import sys
+
+    cfg = _folder(tmp_path)
+    (cfg / "broken.yaml").write_text("resources:\n  bad:\n    name: 5\n")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(50)
+        env = {**os.environ, "TIMEKIT_API_URL": f"http://127.0.0.1:{silent.getsockname()[1]}/v2",
+               "TIMEKIT_APP_TOKEN": "test_api_key_" + "s" * 32, "TKCTL_HTTP_TIMEOUT": "3600"}
+        # Were it to wait for the read, it would wait an hour: the 120 s limit here would end it.
+        r = subprocess.run([sys.executable, "-m", "tkctl", "plan", str(cfg)], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert r.returncode == 1
+    assert "broken.yaml, line 3" in r.stderr and "name: must be a string" in r.stderr

@@ -146,6 +146,7 @@ class TimekitClient:
 
     def close(self) -> None:
         self._closed.set()
+        deadline.abort(self._http)  # a request still waiting for its answer ends now
         self._http.close()
 
     def _interruptible(self, seconds: float) -> None:

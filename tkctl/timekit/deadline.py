@@ -15,8 +15,10 @@ client also checks the deadline between body chunks, which needs no hook.
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 import time
+import weakref
 from typing import Any, Iterator
 
 import httpcore
@@ -106,16 +108,32 @@ class _Stream(httpcore.NetworkStream):
 class _Backend(httpcore.NetworkBackend):
     def __init__(self, inner: httpcore.NetworkBackend):
         self._inner = inner
+        self._streams: weakref.WeakSet[_Stream] = weakref.WeakSet()
+        self._lock = threading.Lock()
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
         timeout, limited = _bounded(timeout)
         try:
-            return _Stream(self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
+            stream = _Stream(self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
         except httpcore.TimeoutException:
             if limited:
                 raise DeadlineExceeded from None
             raise
+        with self._lock:
+            self._streams.add(stream)
+        return stream
+
+    def abort(self) -> None:
+        """Shut down every connection this backend opened: a thread blocked reading one wakes
+        up at once (closing a socket does not wake it; shutting it down does)."""
+        with self._lock:
+            streams = list(self._streams)
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Any = None) -> httpcore.NetworkStream:
@@ -143,3 +161,13 @@ def install(client: httpx.Client) -> bool:
         elif not isinstance(backend, _Backend):
             pool._network_backend = _Backend(backend)
     return installed
+
+
+def abort(client: httpx.Client) -> None:
+    """End every request of `client` still waiting on the network, in any thread (`install`
+    must have hooked its pools; others are left alone). The client is being closed: those
+    requests fail as a broken connection would."""
+    for transport in [client._transport, *(t for t in client._mounts.values() if t is not None)]:
+        backend = getattr(getattr(transport, "_pool", None), "_network_backend", None)
+        if isinstance(backend, _Backend):
+            backend.abort()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from sys import intern
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple
@@ -177,8 +177,7 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         return report
     state = DesiredState(moves=[(old, new) for old, new, _ in reader.moves], tests=tests)
     for obj in objects.values():
-        # Positions packed once the checks that place problems by field are done.
-        state.add(replace(obj, field_locations=FieldLocations(obj.field_locations)))
+        state.add(obj)
     report.desired = state
     if cache is not None:
         _store(cache, root, inputs, reader, state, report.warnings)
@@ -357,7 +356,7 @@ class _FileReader:
                 self.warnings.extend(checked.entry.problem(path, message) for path, message in checked.warnings)
                 self.problems.extend(checked.file_problems)
                 self.warnings.extend(checked.file_warnings)
-                out.append((checked.entry, checked.obj))
+                out.append((checked.entry, checked.desired()))
         tests, test_issues = read_tests(doc, data, _valid_key)
         self.tests.extend(tests)
         refined.update(path for path, _ in test_issues)
@@ -402,7 +401,7 @@ class _FileReader:
             self._read_ui_file(o)
 
     def _read_ui_file(self, o: _ObjectChecks) -> None:
-        del o.obj.fields["ui_file"]
+        del o.fields["ui_file"]
         name = o.data["ui_file"]
         if "ui" in o.data:
             o.errors.append((("ui_file",), 'cannot be used together with "ui": keep the widget config inline (ui) or in a file (ui_file)'))
@@ -418,8 +417,9 @@ class _FileReader:
             ui, unknown = substitute(ui, self.variables)
             errors, warnings = content_issues(ui)
             errors = [*unknown, *errors]
-        o.obj.fields["ui"] = ui
-        o.field_locations["ui"] = o.field_locations.get("ui_file", o.entry.location)  # absent if merged in with <<
+        o.fields["ui"] = ui
+        # where ui_file is written (absent if merged in with <<)
+        o.field_locations = o.field_locations.with_location("ui", o.field_locations.get("ui_file", o.entry.location))
         # Findings inside the JSON file point into it, and name the field as `ui...`.
         for target, issues in ((o.file_problems, errors), (o.file_warnings, warnings)):
             target.extend(Problem(m, read.locate(p), obj=o.entry.name, field=format_path(("ui", *p))) for p, m in issues)
@@ -438,8 +438,8 @@ class _ObjectChecks:
             return doc.location_in(section, key, path)
 
         self.entry = Entry(kind, key, data, location, locate)
-        self.field_locations = {intern(k.value): location_of_mark(doc.display, k.start_mark)
-                                for k, _ in doc.mapping_items(node)}
+        self.field_locations = FieldLocations.from_marks(
+            doc.display, [(intern(k.value), k.start_mark) for k, _ in doc.mapping_items(node)])
         fields = {k: v for k, v in data.items() if k not in _REF_FIELDS[kind] and k not in TKCTL_ONLY}
         refs: dict[str, Any] = {}
         if kind == "calendar":
@@ -447,11 +447,16 @@ class _ObjectChecks:
         elif kind == "project" and "resources" in data:
             refs["resources"] = data["resources"]
         lifecycle = data.get("lifecycle") if isinstance(data.get("lifecycle"), dict) else {}
-        self.obj = DesiredObject(kind, key, fields, refs, location, self.field_locations, dict(lifecycle))
+        self.fields, self.refs, self.lifecycle = fields, refs, dict(lifecycle)
         self.errors: list[SchemaIssue] = []  # paths relative to the object
         self.warnings: list[SchemaIssue] = []
         self.file_problems: list[Problem] = []  # found in another file (a ui_file)
         self.file_warnings: list[Problem] = []
+
+    def desired(self) -> DesiredObject:
+        """The object, once every check is done (reading a ui_file adds its `ui`)."""
+        return DesiredObject(self.kind, self.entry.key, self.fields, self.refs, self.entry.location,
+                             self.field_locations, self.lifecycle)
 
     def add(self, found: tuple[list[SchemaIssue], list[SchemaIssue]]) -> None:
         self.errors += found[0]
@@ -478,7 +483,7 @@ def _ignore_field_issues(kind: str, lifecycle: Any) -> list[SchemaIssue]:
     return out
 
 
-def _colour_comment_issues(doc: YamlFile, data: dict[str, Any], field_locations: dict[str, Location]) -> list[SchemaIssue]:
+def _colour_comment_issues(doc: YamlFile, data: dict[str, Any], field_locations: Mapping[str, Location]) -> list[SchemaIssue]:
     """`foregroundcolor: #ff8800` is a YAML comment, so the value silently becomes null."""
     out: list[SchemaIssue] = []
     for name in ("foregroundcolor", "backgroundcolor"):

@@ -34,15 +34,30 @@ class FieldLocations(Mapping[str, Location]):
     _shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set of field names (or files)
 
     def __init__(self, locations: Mapping[str, Location] | None = None):
-        items = list((locations or {}).items())
-        files = tuple(dict.fromkeys(loc.file for _, loc in items))
-        names = tuple(name for name, _ in items)
+        locations = locations or {}
+        names = tuple(locations)
+        places = list(locations.values())
+        files = tuple({loc.file: None for loc in places})
         self._names = self._shared.setdefault(names, names)
         self._files = self._shared.setdefault(files, files)
-        positions = array("i")
-        for _, loc in items:
-            positions.extend((files.index(loc.file) if len(files) > 1 else 0, loc.line, loc.column))
-        self._positions = positions
+        if len(files) == 1:  # the usual case: every field in the object's own file
+            self._positions = array("i", [n for loc in places for n in (0, loc.line, loc.column)])
+        else:
+            self._positions = array("i", [n for loc in places for n in (files.index(loc.file), loc.line, loc.column)])
+
+    @classmethod
+    def from_marks(cls, file: str, marks: list[tuple[str, Any]]) -> "FieldLocations":
+        """From (field name, YAML mark) pairs of one file: 0-based marks, 1-based positions."""
+        out = cls.__new__(cls)
+        names = tuple(name for name, _ in marks)
+        out._names = cls._shared.setdefault(names, names)
+        out._files = cls._shared.setdefault((file,), (file,))
+        out._positions = array("i", [n for _, mark in marks for n in (0, mark.line + 1, mark.column + 1)])
+        return out
+
+    def with_location(self, name: str, location: Location) -> "FieldLocations":
+        """A copy with `name` placed at `location` (added last if it was not there)."""
+        return FieldLocations({**dict(self.items()), name: location})
 
     def __getitem__(self, name: str) -> Location:
         try:

@@ -35,3 +35,17 @@ def test_an_unknown_field_is_a_key_error():
     assert packed.get("email") is None and "email" not in packed
     with pytest.raises(KeyError):
         packed["email"]
+
+
+def test_from_yaml_marks_and_one_field_moved():
+    class Mark:
+        def __init__(self, line, column):
+            self.line, self.column = line, column
+
+    packed = FieldLocations.from_marks("cfg/p.yaml", [("name", Mark(2, 4)), ("ui_file", Mark(3, 4))])
+    assert packed == {"name": Location("cfg/p.yaml", 3, 5), "ui_file": Location("cfg/p.yaml", 4, 5)}
+    moved = packed.with_location("ui", packed["ui_file"])
+    assert list(moved) == ["name", "ui_file", "ui"] and moved["ui"] == Location("cfg/p.yaml", 4, 5)
+    assert "ui" not in packed  # the original is left as it was
+    elsewhere = packed.with_location("name", Location("cfg/other.yaml", 9, 1))
+    assert elsewhere["name"] == Location("cfg/other.yaml", 9, 1) and elsewhere["ui_file"] == packed["ui_file"]

@@ -4,12 +4,9 @@ reference reading (json.loads of the page, then `register_found` and `check_page
 
 from __future__ import annotations
 
-import pytest
 
 from benchmarks.account import build, seed_live
-from tkctl import secrets
-from tkctl.timekit import client as client_module
-from tkctl.timekit import pages
+from tests.readmodes import reading_mode
 from tkctl.timekit.client import TimekitClient
 from tkctl.timekit.reader import read_live
 
@@ -17,14 +14,7 @@ from tkctl.timekit.reader import read_live
 def read(emulator, mode: str) -> tuple[str, set[str], int]:
     """repr of the live state (with each object's fields in their order), the values registered
     as secret, and the requests made."""
-    registered: set[str] = set()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(secrets, "register", registered.add)
-        patch.setattr(client_module, "register", registered.add)
-        if mode == "reference":
-            patch.setattr(client_module, "read_page", lambda *args: None)
-        if mode == "itemwise":
-            patch.setattr(pages, "WHOLE_PAGE_CHARS", 0)
+    with reading_mode(mode) as registered:
         with TimekitClient(emulator.base_url, emulator.token, rate_per_second=0) as client:
             live = read_live(client)
             requests = client.requests_made

@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 from tkctl import secrets
 from tkctl.core.live import project_object, resource_objects
 from tkctl.errors import ApiError
-from tkctl.timekit import client as client_module
 from tkctl.timekit import pages
 from tkctl.timekit.client import TimekitClient
 from tkctl.timekit.envelope import ShapeError, check_page, check_project, check_resource, decode
 from tkctl.timekit.pages import read_page
+
+from tests.readmodes import reading_mode
 
 TOKEN = "live_api_key_unit0000000000000000000000"
 
@@ -219,14 +220,7 @@ def list_all(content: bytes, status: int, mode: str, item_check=check_project,
              item_map: Callable | None = project_object) -> tuple[str, set[str]]:
     """repr of what list_all returns, or its error message; and the values registered as secret.
     `mode`: "reference" (read_page never used), "whole" or "itemwise" (how read_page decodes)."""
-    registered: set[str] = set()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(secrets, "register", registered.add)
-        patch.setattr(client_module, "register", registered.add)
-        if mode == "reference":
-            patch.setattr(client_module, "read_page", lambda *args: None)
-        if mode == "itemwise":
-            patch.setattr(pages, "WHOLE_PAGE_CHARS", 0)
+    with reading_mode(mode) as registered:
         handler = lambda request: httpx.Response(status, content=content, headers={"Content-Type": "application/json"})  # noqa: E731
         with TimekitClient("http://tk.test/v2", TOKEN, transport=httpx.MockTransport(handler), rate_per_second=0,
                            max_attempts=1, sleep=lambda s: None) as tk:

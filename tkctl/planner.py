@@ -29,6 +29,7 @@ from tkctl.workspace import Workspace, open_workspace
 
 Account = tuple[LiveState, dict[str, Any]]
 
+
 def read_account(target: Target) -> Account:
     with ThreadPoolExecutor(max_workers=2) as pool:
         app = pool.submit(target.app)
@@ -43,10 +44,9 @@ class EarlyRead:
     state file is work for the processor. One after the other, a plan takes their sum; with the
     read started first, its waiting hides the loading. Nothing else changes:
     - a problem in the config is still reported first and alone, at once: the read is
-      abandoned. Its client is closed, which ends any wait it is in and lets it send nothing
-      more; a GET already on the wire is left to finish or time out in its daemon thread,
-      which never holds the command up (a socket closed under a waiting read does not wake
-      it, so waiting for the thread could take the whole read timeout);
+      abandoned. Closing its client ends any wait it is in (pacing, Retry-After), shuts down
+      its connections so that a thread waiting for an answer wakes up, and lets it send
+      nothing more; its daemon thread never holds the command up;
     - failing to reach the account (no token, a refused connection, an API error) is raised
       where it was before, after the config loaded: `target` opens the target again when the
       early attempt failed, and `account` re-raises the read's own error.

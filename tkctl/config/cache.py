@@ -132,8 +132,8 @@ class ConfigCache:
                 if not _private(os.fstat(f.fileno())) or not _private(os.stat(slot.parent)):
                     return None
                 header = json.loads(f.readline())
-                if header.get("inputs") is None or {k: header.get(k) for k in self._header(root, reader)} != \
-                        self._header(root, reader):
+                expected = self._header(root, reader)
+                if header.get("inputs") is None or {k: header.get(k) for k in expected} != expected:
                     return None
                 if [p for p, _, _ in header["inputs"]["files"]] != [str(p) for p in files]:
                     return None

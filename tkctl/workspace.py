@@ -97,5 +97,36 @@ def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = N
     if warn is not None and warnings:
         n = len(warnings)
         warn(f"warning: {n} warning{'s' if n != 1 else ''} in the config (tkctl validate shows them too):\n"
-             + "\n".join(f"  {w}" for w in warnings))
+             + "\n".join(f"  {line}" for line in warning_lines(warnings)))
     return Workspace(settings, desired, warnings)
+
+
+# How many objects a warning shared by many is shown for, before the rest are counted.
+SHOWN_ALIKE = 3
+
+
+def warning_lines(warnings: list[Problem], shown: int = SHOWN_ALIKE) -> list[str]:
+    """The config's warnings as commands other than validate print them: a warning that many
+    objects share (the same field, the same message) is shown for the first `shown` of them and
+    the others are counted, so that one habit copied into 750 projects does not bury the plan
+    under 750 lines. `tkctl validate` lists every one (it is the command for fixing them)."""
+    alike: dict[tuple[str | None, str], int] = {}
+    for w in warnings:
+        alike[(w.field, w.message)] = alike.get((w.field, w.message), 0) + 1
+    lines: list[str] = []
+    seen: dict[tuple[str | None, str], int] = {}
+    for w in warnings:
+        key = (w.field, w.message)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= shown:
+            lines.append(str(w))
+        if seen[key] == shown and alike[key] > shown:
+            more = alike[key] - shown
+            what = f"{w.field}: {w.message}" if w.field else w.message
+            lines.append(f"... and {more} more of this warning "
+                         f"({_shortened(what)}); tkctl validate lists them all")
+    return lines
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

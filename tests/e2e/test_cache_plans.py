@@ -58,3 +58,31 @@ def test_an_apply_from_a_cached_config_writes_the_state_one_from_the_files_write
         states.append({k: {f: v for f, v in e.items() if f != "id"} for k, e in state["objects"].items()})
     assert states[0] == states[1]
     assert len(states[0]) == 18
+
+
+def test_after_an_edit_a_plan_through_the_cache_is_the_plan_from_the_files(tk, tmp_path, monkeypatch):
+    """The cache holds the config before the edit; the plan reuses its unchanged objects (and
+    moves them down by the lines added above) and equals the plan from the files."""
+    cfg = tmp_path / "clinic"
+    shutil.copytree(ROOT / "examples" / "clinic", cfg, ignore=shutil.ignore_patterns(".tkctl"))
+    monkeypatch.setenv("TKCTL_CACHE_DIR", str(tmp_path / "cache"))
+    assert tk("plan", cfg).code == 0  # caches the config as it was
+    calendars = cfg / "calendars.yaml"
+    text = calendars.read_text()
+    first_key = next(line for line in text.splitlines() if line.startswith("  ") and not line.startswith("   "))
+    edited = text.replace(first_key, f"  # added\n  # lines\n{first_key}", 1).replace("description: ", "description: New. ", 1)
+    assert edited != text
+    calendars.write_text(edited)
+
+    def plan(no_cache: bool) -> dict:
+        if no_cache:
+            monkeypatch.setenv("TKCTL_NO_CACHE", "1")
+        else:
+            monkeypatch.delenv("TKCTL_NO_CACHE", raising=False)
+        result = tk("plan", cfg, "--format", "json")
+        assert result.code == 0, result.err
+        return json.loads(result.out)
+
+    through_cache = plan(no_cache=False)
+    assert through_cache == plan(no_cache=True)
+    assert through_cache["summary"]["create"] == 18

@@ -20,6 +20,13 @@ The digests are of the bytes the load itself read, not of a second read, so a fi
 while tkctl was loading cannot be saved under its new content. Only a load with no problems is
 saved: errors are always found afresh. `tests/unit/config/test_cache.py` checks each input.
 
+After an edit. An entry also keeps an index of what each file and each object's block gave
+(`previous`): when the folder's files have changed since, the loader takes the unchanged files
+and blocks from the entry and reads only the rest (`config/reuse.py` says why that is the same
+as reading everything, and `tests/unit/config/test_reuse.py` compares the two after random
+edits). The rest of the header (tkctl's code, folder, working directory, settings, time zones)
+must still match.
+
 Where. `$TKCTL_CACHE_DIR`, else `$XDG_CACHE_HOME/tkctl`, else `~/.cache/tkctl`: outside the
 config folder on purpose, because entries are pickles and a pickle can run code when loaded;
 a file in a repository (a pull request's) must never be one tkctl loads. Entries are written
@@ -43,7 +50,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR_ENV = "TKCTL_CACHE_DIR"
 NO_CACHE_ENV = "TKCTL_NO_CACHE"
 
@@ -126,6 +133,25 @@ class ConfigCache:
 
     def lookup(self, root: Path, reader: ReaderInputs, files: list[Path]) -> Any | None:
         """The saved result of loading `files`, if every input is unchanged; else None."""
+
+        def unchanged(inputs: dict[str, Any]) -> bool:
+            return ([p for p, _, _ in inputs["files"]] == [str(p) for p in files]
+                    and _unchanged(inputs["files"]) and _unchanged(inputs["ui_files"]))
+
+        found = self._open(root, reader, unchanged, with_index=False)
+        return None if found is None else found[0]
+
+    def previous(self, root: Path, reader: ReaderInputs) -> tuple[Any, Any, list[str]] | None:
+        """(result, index, time zones) of the entry of an earlier load of this folder by this
+        tkctl with these settings, whatever its files were; None if there is none. The loader
+        reuses what did not change (`config/reuse.py`)."""
+        found = self._open(root, reader, lambda inputs: True, with_index=True)
+        return None if found is None else (found[0], found[1], found[2]["timezones"])
+
+    def _open(self, root: Path, reader: ReaderInputs, accept: Callable[[dict[str, Any]], bool],
+              with_index: bool) -> tuple[Any, Any, dict[str, Any]] | None:
+        """(result, index or None, inputs) of the folder's entry if it is safe, of this tkctl,
+        folder and settings, its time zones still known, and `accept(inputs)`."""
         try:
             slot = self._slot(root, reader)
             with open(slot, "rb") as f:
@@ -133,34 +159,34 @@ class ConfigCache:
                     return None
                 header = json.loads(f.readline())
                 expected = self._header(root, reader)
-                if header.get("inputs") is None or {k: header.get(k) for k in expected} != expected:
+                inputs = header.get("inputs")
+                if inputs is None or {k: header.get(k) for k in expected} != expected:
                     return None
-                if [p for p, _, _ in header["inputs"]["files"]] != [str(p) for p in files]:
+                if not accept(inputs) or not _zones_known(inputs["timezones"]):
                     return None
-                if not _unchanged(header["inputs"]["files"]) or not _unchanged(header["inputs"]["ui_files"]):
-                    return None
-                if not _zones_known(header["inputs"]["timezones"]):
-                    return None
-                return pickle.load(f)
+                result = pickle.load(f)
+                return result, pickle.load(f) if with_index else None, inputs
         except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError, AttributeError,
                 ImportError, IndexError):
             return None  # no entry, or one this tkctl cannot read: load from the files
 
     def store(self, root: Path, reader: ReaderInputs, inputs: Inputs, result: Any,
-              prepare: Callable[[], None] | None = None) -> None:
-        """Save `result` for these inputs (after calling `prepare`, which may complete it); a
-        cache that cannot be written is no error."""
+              prepare: Callable[[], None] | None = None, index: Any = None) -> None:
+        """Save `result` for these inputs (after calling `prepare`, which may complete it), and
+        `index`, what a later load of changed files may reuse of it; a cache that cannot be
+        written is no error. The index is a second pickle after the result, so that an
+        unchanged config loads without reading it."""
         slot = self._slot(root, reader)
         header = {**self._header(root, reader), "inputs": {"files": inputs.files, "ui_files": inputs.ui_files,
                                                            "timezones": inputs.timezones}}
         if self.deferred:
-            _PENDING.append((slot, header, result, prepare))
+            _PENDING.append((slot, header, result, prepare, index))
         else:
-            _write(slot, header, result, prepare)
+            _write(slot, header, result, prepare, index)
 
 
 # Entries stored by deferred caches, written by `flush_deferred`.
-_PENDING: list[tuple[Path, dict[str, Any], Any, Callable[[], None] | None]] = []
+_PENDING: list[tuple[Path, dict[str, Any], Any, Callable[[], None] | None, Any]] = []
 
 
 def flush_deferred() -> None:
@@ -169,7 +195,7 @@ def flush_deferred() -> None:
         _write(*_PENDING.pop(0))
 
 
-def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None) -> None:
+def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any) -> None:
     if prepare is not None:
         prepare()
     try:
@@ -181,6 +207,7 @@ def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[]
             with os.fdopen(fd, "wb") as f:
                 f.write(json.dumps(header).encode() + b"\n")
                 pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, slot)
         except BaseException as exc:
             with contextlib.suppress(OSError):

@@ -16,6 +16,7 @@ never stop a plan; `tkctl validate` shows them, and fails on them with `--strict
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from sys import intern
@@ -29,16 +30,20 @@ from yaml.nodes import Node
 
 from tkctl.config.availability import availability_issues
 from tkctl.config.cache import ConfigCache, Inputs, ReaderInputs, file_record
+from tkctl.config.blocks import index_blocks, index_known, read_blocks
+from tkctl.config.chunks import split_objects
 from tkctl.config.constraints import ZONES_SEEN, constraint_issues, constraint_warnings, timezone_issues
 from tkctl.config.expectations import check_tests, read_tests
 from tkctl.config.fieldpath import FieldPath, describe, format_path
 from tkctl.config.references import Entry, reference_problems, uniqueness_problems
+from tkctl.config.reuse import FileIndex, ObjectRead, Previous, Reread, object_index, reused
 from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
 from tkctl.config.uifile import UiFileCache, content_issues, read_ui_file
 from tkctl.config.variables import may_reference, substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
-from tkctl.config.yamlfile import YamlFile, YamlSyntaxError, display_path, location_of_mark, read_yaml
+from tkctl.config.yamlfile import (YamlFile, YamlSyntaxError, display_path, location_of_mark, parse_yaml,
+                                   read_yaml_text)
 from tkctl.core.expect import AvailabilityTest
 from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState, FieldLocations
 from tkctl.core.normalize import MANAGED_FIELDS
@@ -50,6 +55,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # Keys of an object that are tkctl's own, never sent to Timekit.
 TKCTL_ONLY = ("lifecycle", "environments")
 RESERVED_META_KEY = "tkctl_key"
+_NO_WARNINGS: list[Problem] = []  # shared by the objects that have none: never added to
 # Fields that name other objects by key: kept in DesiredObject.refs, not in fields.
 _REF_FIELDS = {"resource": (), "calendar": ("resource",), "project": ("resources",)}
 
@@ -152,36 +158,58 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         if hit is not None:
             report.desired, report.warnings = hit
             return report
+        previous = cache.previous(root, inputs)
+        if previous is not None:  # an entry of an earlier version: reuse what did not change
+            try:
+                report.desired = _load_objects(root, inputs, files, [], report.warnings, cache, Previous(*previous))
+                return report
+            except Reread:
+                report.warnings = []
+    report.desired = _load_objects(root, inputs, files, problems, report.warnings, cache)
+    return report
+
+
+def _load_objects(root: Path, inputs: ReaderInputs, files: list[Path], problems: list[Problem],
+                  warnings: list[Problem], cache: ConfigCache | None,
+                  previous: Previous | None = None) -> DesiredState | None:
+    """The objects of `files`, or None with `problems` filled in. With `previous`, unchanged
+    files and blocks are taken from it (`config/reuse.py`), and anything a full read could
+    find otherwise (any problem at all) raises Reread."""
     entries: list[Entry] = []
     objects: dict[tuple[str, str], DesiredObject] = {}
     first_seen: dict[tuple[str, str], Entry] = {}
-    reader = _FileReader(root, inputs)
+    reader = _FileReader(root, inputs, index=cache is not None, previous=previous)
     for path in files:
-        for entry, obj in reader.read(path):
+        for read in reader.read(path):
+            entry, obj = read.entry, read.obj
+            if obj is None:
+                continue  # left out in this environment
             other = first_seen.setdefault((entry.kind, entry.key), entry)
             if other is not entry:
                 problems.append(
                     Problem(f"also defined at {other.location}; keys must be unique per kind", entry.location, obj=entry.name)
                 )
                 continue
+            read.position = len(objects)
             entries.append(entry)
             objects[(obj.kind, obj.key)] = obj
     problems.extend(reader.problems)
-    report.warnings.extend(reader.warnings)
+    warnings.extend(reader.warnings)
     problems.extend(reference_problems(entries))
     problems.extend(uniqueness_problems(entries))
     problems.extend(_move_problems(reader.moves, objects))
     tests, test_problems = check_tests(reader.tests, objects)
     problems.extend(test_problems)
     if problems:
-        return report
+        if previous is not None:
+            raise Reread()
+        return None
     state = DesiredState(moves=[(old, new) for old, new, _ in reader.moves], tests=tests)
     for obj in objects.values():
         state.add(obj)
-    report.desired = state
     if cache is not None:
-        _store(cache, root, inputs, reader, state, report.warnings)
-    return report
+        _store(cache, root, inputs, reader, state, warnings)
+    return state
 
 
 def reader_inputs(settings: Settings) -> ReaderInputs:
@@ -202,7 +230,9 @@ def _store(cache: ConfigCache, root: Path, inputs: ReaderInputs, reader: _FileRe
         config_digest(state)
 
     ui_files = [file_record(ui.path, ui.text) for ui in reader.ui_cache.values()]
-    cache.store(root, inputs, Inputs(reader.files, ui_files, sorted(ZONES_SEEN)), (state, warnings), derive)
+    zones = set(ZONES_SEEN) | set(reader.previous.zones if reader.previous else ())  # those of reused objects too
+    index = [dataclasses.replace(f, objects=[object_index(r) for r in f.objects]) for f in reader.file_reads]
+    cache.store(root, inputs, Inputs(reader.files, ui_files, sorted(zones)), (state, warnings), derive, index)
 
 
 def _move_problems(moves: list[tuple[str, str, Location]], objects: Mapping[tuple[str, str], DesiredObject]) -> list[Problem]:
@@ -290,7 +320,9 @@ def _valid_key(key: str) -> bool:
 class _FileReader:
     """Reads object files one by one, collecting their problems and warnings."""
 
-    def __init__(self, root: Path, inputs: ReaderInputs):
+    def __init__(self, root: Path, inputs: ReaderInputs, *, index: bool = False, previous: Previous | None = None):
+        """`index`: keep what each file gave, for the config cache; `previous`: a cache entry
+        to take unchanged files and blocks from."""
         self.root = root
         self.allow_outside = inputs.allow_outside
         self.variables = inputs.variables
@@ -302,16 +334,68 @@ class _FileReader:
         self.warnings: list[Problem] = []
         self.moves: list[tuple[str, str, Location]] = []  # (old address, new address, where)
         self.tests: list[AvailabilityTest] = []
+        self.index = index or previous is not None
+        self.previous = previous
+        self.file_reads: list[FileIndex] = []  # what each file gave, `objects` as ObjectReads
 
-    def read(self, path: Path) -> list[tuple[Entry, DesiredObject]]:
-        """(Entry, DesiredObject) of each well-formed object of the file."""
+    def read(self, path: Path) -> list[ObjectRead]:
+        """Each well-formed object of the file (from the previous entry where it can)."""
+        display = display_path(path)
         try:
-            doc = read_yaml(path, inside=self.root, allow_outside=self.allow_outside)
+            text = read_yaml_text(path, display, inside=self.root, allow_outside=self.allow_outside)
         except YamlSyntaxError as exc:
-            obj, field_ = describe(exc.path) if exc.path else (None, None)
-            self.problems.append(Problem(exc.message, exc.location, obj=obj, field=field_))
+            self._unreadable(exc)
             return []
-        self.files.append(file_record(path, doc.text))
+        self.files.append(file_record(path, text))
+        digest = self.files[-1][2]
+        known = self.previous.files.get(str(path)) if self.previous is not None else None
+        if known is not None and known.digest == digest and known.reusable:
+            reads = [reused(o, self.previous.objects, display, o.line) for o in known.objects]  # type: ignore[union-attr]
+            self.moves.extend(known.moves)
+            self.tests.extend(known.tests)
+            return self.took(str(path), digest, known.split, reads, known.warnings, known.moves, known.tests,
+                             known.added, known.text)
+        chunks = None
+        if known is not None:  # changed since the entry: read only its changed blocks, if it splits
+            chunks = split_objects(text)
+            if chunks is not None and not known.split and known.text is not None:
+                known = index_known(known, self.previous, display) or known  # type: ignore[arg-type]
+            if chunks is not None and known.split:
+                parts = read_blocks(self, path, display, chunks, known)
+                if parts is not None:
+                    return self.took(str(path), digest, True, *parts)
+        try:
+            doc = parse_yaml(path, display, text)
+        except YamlSyntaxError as exc:
+            self._unreadable(exc)
+            return []
+        moves, tests = len(self.moves), len(self.tests)
+        reads, others = self.read_doc(doc)
+        split = (chunks is not None and not others
+                 and [(c.section, c.key, c.line) for c in chunks] == [(r.section, r.key, r.line) for r in reads]
+                 and index_blocks(display, chunks, reads))
+        # Not split yet (a first load, or a new file): keep the text, to split once it changes.
+        unsplit = text if known is None else None
+        return self.took(str(path), digest, split, reads, others, self.moves[moves:], self.tests[tests:],
+                         doc.aliased, unsplit)
+
+    def took(self, path: str, digest: str, split: bool, reads: list[ObjectRead], others: list[Problem],
+             moves: list[Any], tests: list[Any], added: int, text: str | None = None) -> list[ObjectRead]:
+        """Note a file's warnings (and, for the cache, what it gave)."""
+        self.warnings.extend(others)
+        for read in reads:
+            if read.warnings:
+                self.warnings.extend(read.warnings)
+        if self.index:
+            self.file_reads.append(FileIndex(path, digest, split, reads, others, moves, tests, added, text))
+        return reads
+
+    def _unreadable(self, exc: YamlSyntaxError) -> None:
+        obj, field_ = describe(exc.path) if exc.path else (None, None)
+        self.problems.append(Problem(exc.message, exc.location, obj=obj, field=field_))
+
+    def read_doc(self, doc: YamlFile) -> tuple[list[ObjectRead], list[Problem]]:
+        """The objects of a parsed file (or block), and its warnings about no one object."""
         # Paths already reported by a sharper check than the schema: the schema's own
         # (vaguer) error there is dropped, one problem per mistake.
         refined: set[FieldPath] = set()
@@ -322,12 +406,12 @@ class _FileReader:
             self.problems.append(Problem(issue.message, location_of_mark(doc.display, issue.mark), obj=obj, field=field_))
         data = doc.data
         if data is None:
-            return []  # an empty file (or only comments) is fine
+            return [], []  # an empty file (or only comments) is fine
         if not isinstance(data, dict):
             self.problems.append(
                 Problem(f"must be a mapping of sections (resources, calendars, projects), not {describe_value(data)}", doc.location(()))
             )
-            return []
+            return [], []
         if may_reference(doc.text):
             data, unknown = substitute(data, self.variables)  # the schema checks the values as substituted
             self.problems.extend(_problem(doc, path, message) for path, message in unknown)
@@ -336,7 +420,7 @@ class _FileReader:
         for index, item in enumerate(data.get("moved") if isinstance(data.get("moved"), list) else ()):
             if isinstance(item, dict) and isinstance(item.get("from"), str) and isinstance(item.get("to"), str):
                 self.moves.append((item["from"], item["to"], doc.location(("moved", index))))
-        out = []
+        out: list[ObjectRead] = []
         for key_node, section_node in doc.mapping_items(doc.root):
             kind = KIND_OF_SECTION.get(key_node.value)
             section = data.get(key_node.value)
@@ -348,23 +432,34 @@ class _FileReader:
                 if not isinstance(value, dict) or not _valid_key(key):
                     continue  # the schema check already reported it
                 checked = _ObjectChecks(doc, kind, key_node.value, key, value, object_key_node, object_node)
+                read = ObjectRead(key_node.value, key, object_key_node.start_mark.line, checked.entry, None,
+                                  _NO_WARNINGS, "ui_file" not in value)
+                out.append(read)
                 if not self._in_environment(checked):
                     continue
                 self._check_object(checked)
                 refined.update((key_node.value, key, *path) for path, _ in checked.errors)
                 self.problems.extend(checked.entry.problem(path, message) for path, message in checked.errors)
-                self.warnings.extend(checked.entry.problem(path, message) for path, message in checked.warnings)
                 self.problems.extend(checked.file_problems)
-                self.warnings.extend(checked.file_warnings)
-                out.append((checked.entry, checked.desired()))
+                if checked.warnings or checked.file_warnings:
+                    read.warnings = [*(checked.entry.problem(path, message) for path, message in checked.warnings),
+                                     *checked.file_warnings]
+                read.obj = checked.desired()
         tests, test_issues = read_tests(doc, data, _valid_key)
         self.tests.extend(tests)
         refined.update(path for path, _ in test_issues)
         self.problems.extend(_problem(doc, path, message) for path, message in test_issues)
         self.problems.extend(_problem(doc, path, message) for path, message in schema_errors if path not in refined)
-        self.warnings.extend(_problem(doc, path, message) for path, message in schema_warnings)
+        others: list[Problem] = []
+        by_object = {(r.section, r.key): r for r in out} if schema_warnings else {}
+        for path, message in schema_warnings:  # an unknown field: the warning of its object
+            owner = by_object.get(tuple(path[:2])) if len(path) >= 2 else None
+            if owner is None:
+                others.append(_problem(doc, path, message))
+            else:
+                owner.warnings = [*owner.warnings, _problem(doc, path, message)]
         doc.release()
-        return out
+        return out, others
 
     def _in_environment(self, o: _ObjectChecks) -> bool:
         """Whether the object exists in the chosen environment (`environments:` on the object)."""

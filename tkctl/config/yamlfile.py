@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 import os
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -41,6 +42,9 @@ _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _NUMBERS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Where the parts of a text made of parts of a file come from: (first line in the text, its
+# line in the file), 0-based, in order. Empty: the text is the whole file.
+LineMap = tuple[tuple[int, int], ...]
 _IMPLICIT = {first: tuple(resolvers) for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
 
 
@@ -141,11 +145,15 @@ class YamlIssue:
 class YamlFile:
     """One parsed file: its values (`data`), its node tree, and issues found while reading."""
 
-    def __init__(self, path: Path, display: str, text: str, root: Node | None, *, build: bool = True):
-        """`build=False` keeps only the node tree, to locate paths in a file read otherwise."""
+    def __init__(self, path: Path, display: str, text: str, root: Node | None, *, build: bool = True,
+                 lines: LineMap = ()):
+        """`build=False` keeps only the node tree, to locate paths in a file read otherwise.
+        `lines`: `text` is made of parts of the file (objects' blocks, `config/chunks.py`),
+        and positions are given in the file's lines (see `LineMap`)."""
         self.path = path
         self.display = display
         self.text = text
+        self.lines = lines
         self._root = root
         self._released = False
         self._objects: dict[tuple[str, str], tuple[Node, Any]] | None = None  # see location_in
@@ -163,10 +171,15 @@ class YamlFile:
         self.data: Any = self._build(root, 0) if root is not None and build else None
 
     @property
+    def aliased(self) -> int:
+        """How many values aliases added to the file (counted against ALIAS_ALLOWANCE)."""
+        return self._added
+
+    @property
     def root(self) -> Node | None:
         """The node tree; composed again from the text if `release` dropped it."""
         if self._released:
-            self._root = yaml.compose(self.text, Loader=_Loader)
+            self._root = _compose(self.text, self.lines)
             self._released = False
         return self._root
 
@@ -257,6 +270,8 @@ class YamlFile:
         """Source line `number` (1-based), for hints about what YAML did with the raw text."""
         if self._lines is None:
             self._lines = self.text.splitlines()
+        if self.lines:
+            number = _text_line(number - 1, self.lines) + 1
         return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
     def mapping_items(self, node: Node | None) -> Iterator[tuple[ScalarNode, Node]]:
@@ -394,12 +409,22 @@ def read_yaml(path: Path, display: str | None = None, *, inside: Path | None = N
     `inside` / `allow_outside`: see `safefile.read_text`.
     """
     display = display or display_path(path)
+    return parse_yaml(path, display, read_yaml_text(path, display, inside=inside, allow_outside=allow_outside))
+
+
+def read_yaml_text(path: Path, display: str, *, inside: Path | None = None, allow_outside: bool = False) -> str:
+    """The text of a YAML file (`safefile.read_text`); YamlSyntaxError when it cannot be read."""
     try:
-        text = read_text(path, limit=MAX_YAML_FILE_BYTES, inside=inside, allow_outside=allow_outside)
+        return read_text(path, limit=MAX_YAML_FILE_BYTES, inside=inside, allow_outside=allow_outside)
     except FileRefused as exc:
         raise YamlSyntaxError(Location(display), f"cannot be read: {exc.reason}") from None
+
+
+def parse_yaml(path: Path, display: str, text: str, *, lines: LineMap = ()) -> YamlFile:
+    """Parse the text of `path` (or of parts of it, placed by `lines`); raise YamlSyntaxError
+    for text that is not one YAML document."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = _compose(text, lines)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         location = location_of_mark(display, mark) if mark is not None else Location(display)
@@ -415,7 +440,48 @@ def read_yaml(path: Path, display: str | None = None, *, inside: Path | None = N
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(Location(display), f"invalid YAML: {exc}") from None
     try:
-        return YamlFile(path, display, text, root)
+        return YamlFile(path, display, text, root, lines=lines)
     except _Refused as exc:
-        where = YamlFile(path, display, text, root, build=False).path_of(exc.node)
+        where = YamlFile(path, display, text, root, build=False, lines=lines).path_of(exc.node)
         raise YamlSyntaxError(location_of_mark(display, exc.node.start_mark), exc.message, where) from None
+
+
+class _Mark(NamedTuple):
+    """A position moved to the file's lines (libyaml's own marks are read-only)."""
+
+    line: int
+    column: int
+
+
+def _file_line(line: int, lines: LineMap) -> int:
+    """The file's line (0-based) of `line` of a text made of parts of the file."""
+    first, placed = lines[bisect_right(lines, (line, math.inf)) - 1]
+    return placed + line - first
+
+
+def _text_line(line: int, lines: LineMap) -> int:
+    """The text's line (0-based) of the file's `line`, when a part of the text holds it."""
+    for first, placed in reversed(lines):
+        if placed <= line:
+            return first + line - placed
+    return -1
+
+
+def _compose(text: str, lines: LineMap = ()) -> Node | None:
+    """libyaml's node tree of `text`, positions placed in the file's lines by `lines`."""
+    root = yaml.compose(text, Loader=_Loader)
+    if lines and root is not None:
+        stack, seen = [root], set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            start, end = node.start_mark, node.end_mark
+            node.start_mark = _Mark(_file_line(start.line, lines), start.column)
+            node.end_mark = _Mark(_file_line(end.line, lines), end.column)
+            if isinstance(node, MappingNode):
+                stack.extend(n for pair in node.value for n in pair)
+            elif isinstance(node, SequenceNode):
+                stack.extend(node.value)
+    return root

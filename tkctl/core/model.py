@@ -59,6 +59,28 @@ class FieldLocations(Mapping[str, Location]):
         """A copy with `name` placed at `location` (added last if it was not there)."""
         return FieldLocations({**dict(self.items()), name: location})
 
+    def moved(self, file: str, lines: int) -> "FieldLocations":
+        """A copy with the positions in `file` moved `lines` lines down (lines were added above
+        the object; the config cache reuses what an unchanged block gave, `config/reuse.py`)."""
+        if not lines or file not in self._files:
+            return self
+        out = FieldLocations.__new__(FieldLocations)
+        out._names, out._files = self._names, self._files
+        target = self._files.index(file)
+        positions = self._positions.tolist()
+        for i in range(0, len(positions), 3):
+            if positions[i] == target:
+                positions[i + 1] += lines
+        out._positions = array("i", positions)
+        return out
+
+    def line_span(self, file: str) -> tuple[int, int] | None:
+        """(first, last) line of the fields, when all are in `file`; else None."""
+        if self._files != (file,) or not self._names:
+            return None
+        lines = self._positions[1::3]
+        return min(lines), max(lines)
+
     def __getitem__(self, name: str) -> Location:
         try:
             i = self._names.index(name) * 3

@@ -27,14 +27,13 @@ import yaml
 
 from tkctl.config.chunks import Chunk, chunk_document, split_objects
 from tkctl.config.reuse import FileIndex, ObjectRead, Previous, reused, self_contained
-from tkctl.config.yamlfile import ALIAS_ALLOWANCE, YamlFile, YamlSyntaxError, parse_yaml
+from tkctl.config.yamlfile import ALIAS_ALLOWANCE, YamlFile, YamlSyntaxError, parse_events, parse_yaml
 from tkctl.errors import Problem
 
 # Parsing blocks one by one costs more per block than parsing the file whole: past this share
 # of changed blocks (an edited anchor changes every block using it) the file is read whole.
 MAX_CHANGED_SHARE = 0.2
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ANCHORED = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
@@ -83,7 +82,7 @@ def anchor_digests(chunk: Chunk, used: str) -> dict[str, str] | None:
     found: list[tuple[int, str, str]] = []  # (start, name, digest)
     open_: list[tuple[str | None, int, int]] = []  # (anchor, start index, column) of open collections
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in parse_events(text):
             if isinstance(event, _ANCHORED):
                 start = (event.anchor, event.start_mark.index, event.start_mark.column)
                 if isinstance(event, yaml.ScalarEvent):
@@ -156,11 +155,12 @@ def _indexed(display: str, chunks: list[Chunk],
 
 
 def read_blocks(reader: Reader, path: Path, display: str, chunks: list[Chunk],
-                known: FileIndex) -> tuple[list[ObjectRead], list[Problem], list[Any], list[Any], int] | None:
+                known: FileIndex) -> tuple[list[ObjectRead], int] | None:
     """A changed file's objects: the blocks the entry knows taken from it, the others parsed
-    (with the blocks whose anchors they use), as (reads, warnings about no one object, moves,
-    tests, values aliases added). None when so many changed that reading the file whole is
-    quicker, or when anything is not as a whole read would have it: the file is then read whole."""
+    (with the blocks whose anchors they use), and the values aliases added (at most). None
+    when so many changed that reading the file whole is quicker, or when anything is not as a
+    whole read would have it: the file is then read whole. (A split file has no warnings
+    about no one object, no moves and no tests.)"""
     previous = reader.previous
     assert previous is not None
     old = {o.chunk: o for o in known.objects if o.reusable and o.chunk is not None}
@@ -196,7 +196,7 @@ def read_blocks(reader: Reader, path: Path, display: str, chunks: list[Chunk],
         reads.append(read)
     if added > ALIAS_ALLOWANCE:
         return None  # whether the file expands too far, its whole read decides
-    return reads, [], [], [], added
+    return reads, added
 
 
 def lines_of(chunk: Chunk) -> tuple[int, int]:

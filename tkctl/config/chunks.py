@@ -32,9 +32,9 @@ import re
 from bisect import bisect_right
 from typing import NamedTuple
 
-SECTIONS = ("resources", "calendars", "projects")
+from tkctl.core.model import KIND_OF_SECTION
 
-_SECTION = re.compile(r"(resources|calendars|projects):[ ]*(?:#.*)?")
+_SECTION = re.compile(rf"({'|'.join(KIND_OF_SECTION)}):[ ]*(?:#.*)?")
 _KEY = re.compile(r"([A-Za-z0-9][A-Za-z0-9_-]*):(?:[ ]|$)")
 # A line that is neither blank, nor a comment, nor indented: a section header (or refused).
 _TOP = re.compile(r"^(?![ #]|$).*", re.MULTILINE)

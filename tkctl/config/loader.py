@@ -334,7 +334,7 @@ class _FileReader:
         self.warnings: list[Problem] = []
         self.moves: list[tuple[str, str, Location]] = []  # (old address, new address, where)
         self.tests: list[AvailabilityTest] = []
-        self.index = index or previous is not None
+        self.index = index
         self.previous = previous
         self.file_reads: list[FileIndex] = []  # what each file gave, `objects` as ObjectReads
 
@@ -361,9 +361,10 @@ class _FileReader:
             if chunks is not None and not known.split and known.text is not None:
                 known = index_known(known, self.previous, display) or known  # type: ignore[arg-type]
             if chunks is not None and known.split:
-                parts = read_blocks(self, path, display, chunks, known)
-                if parts is not None:
-                    return self.took(str(path), digest, True, *parts)
+                blocks = read_blocks(self, path, display, chunks, known)
+                if blocks is not None:
+                    reads, added = blocks
+                    return self.took(str(path), digest, True, reads, [], [], [], added)
         try:
             doc = parse_yaml(path, display, text)
         except YamlSyntaxError as exc:

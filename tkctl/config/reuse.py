@@ -142,27 +142,20 @@ def self_contained(obj: DesiredObject | None, warnings: list[Problem], file: str
 
 
 def moved_object(obj: DesiredObject, file: str, lines: int) -> DesiredObject:
-    """`obj` with its positions in `file` moved `lines` lines down (what it derives is kept)."""
-    location = obj.location
-    if location is not None and location.file == file and location.line:
-        location = Location(file, location.line + lines, location.column)
-    places = obj.field_locations
-    if isinstance(places, FieldLocations):
-        places = places.moved(file, lines)
-    else:
-        places = {name: _moved(loc, file, lines) for name, loc in places.items()}
-    return dataclasses.replace(obj, location=location, field_locations=places)
+    """`obj` with its positions in `file` moved `lines` lines down (what it derives is kept).
+    Only a self-contained object is moved, and its field positions are packed (the loader's)."""
+    assert isinstance(obj.field_locations, FieldLocations)
+    return dataclasses.replace(obj, location=_moved(obj.location, file, lines),
+                               field_locations=obj.field_locations.moved(file, lines))
 
 
 def moved_problem(problem: Problem, file: str, lines: int) -> Problem:
-    location = problem.location
+    location = _moved(problem.location, file, lines)
+    return problem if location is problem.location else dataclasses.replace(problem, location=location)
+
+
+def _moved(location: Location | None, file: str, lines: int) -> Location | None:
     if location is None or location.file != file or not location.line:
-        return problem
-    return dataclasses.replace(problem, location=_moved(location, file, lines))
-
-
-def _moved(location: Location, file: str, lines: int) -> Location:
-    if location.file != file or not location.line:
         return location
     return Location(file, location.line + lines, location.column)
 

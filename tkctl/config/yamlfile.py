@@ -467,6 +467,11 @@ def _text_line(line: int, lines: LineMap) -> int:
     return -1
 
 
+def parse_events(text: str) -> Iterator[Any]:
+    """libyaml's parse events of `text` (anchors and their marks: `config/blocks.py`)."""
+    return yaml.parse(text, Loader=_Loader)
+
+
 def _compose(text: str, lines: LineMap = ()) -> Node | None:
     """libyaml's node tree of `text`, positions placed in the file's lines by `lines`."""
     root = yaml.compose(text, Loader=_Loader)

@@ -151,3 +151,18 @@ def test_each_token_is_its_own_app():
         on_b = b.get("/app")
         assert on_b.headers["timekit-testmode"] == "true" and on_b.json()["data"]["test_mode"] is True
         assert a.get("/app").json()["data"]["id"] != on_b.json()["data"]["id"]
+
+
+def test_idle_connections_outlive_every_client_pool():
+    """A client reuses a pooled connection for up to httpx's keep-alive expiry. If the server closed
+    idle connections at the same moment, a reused connection could be closed under a request
+    ("Server disconnected without sending a response"), which no client may retry for a POST."""
+    from tkctl.emulator.server import KEEP_ALIVE_SECONDS, ServerThread, build_runtime
+    from tkctl.emulator.settings import Settings
+
+    server = ServerThread(build_runtime(None, None, Settings()))
+    try:
+        assert server._server.config.timeout_keep_alive == KEEP_ALIVE_SECONDS
+    finally:
+        server._socket.close()
+    assert KEEP_ALIVE_SECONDS >= 2 * httpx.Limits().keepalive_expiry

@@ -21,6 +21,8 @@ from tkctl.emulator.settings import Settings
 from tkctl.emulator.store import Store
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
+# Seconds an idle client connection stays open; see ServerThread for why it is long.
+KEEP_ALIVE_SECONDS = 75
 
 
 def generate_token() -> str:
@@ -58,8 +60,14 @@ class ServerThread:
         self.host = host
         self.port = self._socket.getsockname()[1]
         # log_config=None: never reconfigure the logging of the process we run inside (tkctl apply).
+        # An idle keep-alive connection outlives every client pool's expiry (httpx: 5 s). With the two
+        # equal (uvicorn's default is also 5 s), a client reusing a connection just as the server closes
+        # it gets "Server disconnected without sending a response", which no client may safely retry
+        # for a POST. Production HTTP front ends keep idle connections far longer (60-75 s).
+        # assumed: timekit-api.md §1 (the contract names no idle timeout)
         config = uvicorn.Config(build_app(runtime, mounts), log_level="warning", access_log=False, log_config=None,
-                                lifespan="off", timeout_graceful_shutdown=2)
+                                lifespan="off", timeout_graceful_shutdown=2,
+                                timeout_keep_alive=KEEP_ALIVE_SECONDS)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="tkctl-emulator", daemon=True)
         self._error: BaseException | None = None

@@ -25,7 +25,7 @@ from typing import Any, Mapping
 from tkctl.core import steps as step_rules
 from tkctl.core.causes import object_cause, with_causes
 from tkctl.core.diff import FieldChange, field_changes
-from tkctl.core.digest import fingerprint
+from tkctl.core.digest import fingerprint, read_fingerprint
 from tkctl.core.ignore import keep_live, kept_meta_paths
 from tkctl.core.live import LiveObject, LiveState
 from tkctl.core.match import Matcher, live_form, tag_of
@@ -153,7 +153,7 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
     # Without a change, only a replaced owner makes a replacement (see `_replacement`).
     reason = _replacement(ctx, obj, live_obj, changes) if changes or ctx.replaced else None
     if reason is not None:
-        plan.live_fingerprints[address] = fingerprint(have)
+        plan.live_fingerprints[address] = read_fingerprint(have)
         if obj.kind == "resource":
             ctx.replaced.add(obj.key)
         # The old calendar of a replaced resource goes with it: no delete of its own.
@@ -175,7 +175,7 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
             top.append("resources")
             forced = f"its member {', '.join(because)} is replaced: the project's members now point at the replacement"
     if tracked is None or top:
-        plan.live_fingerprints[address] = fingerprint(have)
+        plan.live_fingerprints[address] = read_fingerprint(have)
     else:
         # Unchanged: hashed only if another object's step names it or a saved plan is checked.
         plan.live_fingerprints.defer(address, partial(_live_fingerprint, live_obj, refs, compare_only, ordered))
@@ -203,7 +203,7 @@ def _differ(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 def _live_fingerprint(obj: LiveObject, refs: Mapping[str, Any], compare_only: frozenset[str],
                       ordered: frozenset[str]) -> str:
-    return fingerprint(live_form(obj, refs, compare_only, ordered))
+    return read_fingerprint(live_form(obj, refs, compare_only, ordered))
 
 
 def _plan_move(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None, live_obj: LiveObject,
@@ -218,8 +218,8 @@ def _plan_move(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord |
     untagged = tag_of(live_obj) is None
     want, record = desired_record(effective, tag=not untagged)
     have = ctx.matcher.live_canonical(live_obj, frozenset(effective.fields), ordered_fields(obj.kind, obj.fields))
-    plan.live_fingerprints[address] = fingerprint(have)
-    plan.live_fingerprints[moved_from] = fingerprint(have)
+    plan.live_fingerprints[address] = read_fingerprint(have)
+    plan.live_fingerprints[moved_from] = read_fingerprint(have)
     changes = with_causes(field_changes(have, want), rec, have, want, fingerprint(want))
     top = list(dict.fromkeys(c.top for c in changes))
     steps = [step_rules.move_step(moved_from, obj, record if not top else None),
@@ -296,7 +296,7 @@ def _plan_removed(plan: Plan, desired: DesiredState, live: LiveState, ctx: _Cont
         doomed.append((kind, key, obj, rec))
     for kind, key, obj, rec in doomed:
         have = matcher.live_canonical(obj, None, ordered_fields(kind, obj.fields))
-        plan.live_fingerprints[f"{kind}.{key}"] = fingerprint(have)
+        plan.live_fingerprints[f"{kind}.{key}"] = read_fingerprint(have)
         fields = [FieldChange(n, v, None) for n, v in have.items() if not is_empty(v)]
         if rec.lifecycle.get("on_remove") == "forget":
             steps = [step_rules.forget_step(kind, key)]

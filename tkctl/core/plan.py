@@ -19,7 +19,7 @@ from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import MARKER, canonical, ordered_fields
 from tkctl.core.steps import Record, Step
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # replace: Timekit cannot change a field in place, so a new object replaces the old one.
 # forget: the object leaves the config with `on_remove: forget`; it stays live, unmanaged.
 ACTIONS = ("create", "update", "replace", "move", "delete", "adopt", "forget")

@@ -1,6 +1,6 @@
 """A saved plan: its checksum, its shape, and whether it still describes the account.
 
-The checksum is a sha256 over the plan's data form (octoDNS's `Plan.data`), leaving out only
+The checksum is a sha256 over the plan's data form (`digest.read_fingerprint`) (octoDNS's `Plan.data`), leaving out only
 what does not change what apply would do: the checksum itself, the tkctl version, warnings
 (future bookings move with the clock), where the API was reached (`target.api_url`: a port
 differs between two runs of the embedded emulator) and how paths were shown (`config_dir`,
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from tkctl.core.digest import sha256
+from tkctl.core.digest import read_fingerprint
 from tkctl.core.plan import FORMAT_VERSION, Plan
 
 # warnings and bookings move with the clock; refusals depend on the flags apply is given;
@@ -34,8 +34,14 @@ _REQUIRED = {
 def checksum(data: Mapping[str, Any]) -> str:
     body = {k: v for k, v in data.items() if k not in _VOLATILE_TOP}
     body["target"] = {k: v for k, v in (data.get("target") or {}).items() if k not in _VOLATILE_TARGET}
-    body["changes"] = [{k: v for k, v in c.items() if k != "source"} for c in data.get("changes") or []]
-    return sha256(body)
+    body["changes"] = [_without_source(c) for c in data.get("changes") or []]
+    return read_fingerprint(body)
+
+
+def _without_source(change: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(change)  # one C-level copy: a plan without a state file has a change per object
+    out.pop("source", None)
+    return out
 
 
 def shape_problems(data: Any) -> list[str]:

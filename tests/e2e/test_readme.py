@@ -115,3 +115,16 @@ def test_config_cache_commands_work_as_written(tmp_path):
     assert "18 to create" in plans[0]
     assert [p.name for p in (cache / "config").glob("*.pickle")] == [entry.name]
     assert entry.stat().st_mtime_ns == saved  # the hit and the TKCTL_NO_CACHE run wrote nothing
+
+
+def test_reading_on_two_cores_commands_work_as_written(tmp_path):
+    """README "Reading on two cores": both commands validate the example alike."""
+    commands = readme_block("### Reading on two cores")
+    assert len(commands) == 2 and commands[1].startswith("TKCTL_NO_FORK=1 ")
+    shutil.copytree(ROOT / "examples" / "clinic", tmp_path / "examples" / "clinic",
+                    ignore=shutil.ignore_patterns(".tkctl"))
+    env = {**os.environ, "NO_COLOR": "1", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    runs = [subprocess.run(["bash", "-c", c], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+            for c in commands]
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    assert runs[0].stdout == runs[1].stdout == "Config OK: 7 resources, 8 calendars, 3 projects (examples/clinic).\n"

@@ -39,6 +39,7 @@ from tkctl.config.references import Entry, reference_problems, uniqueness_proble
 from tkctl.config.reuse import FileIndex, ObjectRead, Previous, Reread, object_index, reused
 from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
+from tkctl.config.twocores import FileRead, child_files, read_files
 from tkctl.config.uifile import UiFileCache, content_issues, read_ui_file
 from tkctl.config.variables import may_reference, substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
@@ -165,22 +166,32 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
                 return report
             except Reread:
                 report.warnings = []
+    apart = child_files(files, environ)
+    if apart:
+        found = len(problems)
+        try:
+            report.desired = _load_objects(root, inputs, files, problems, report.warnings, cache, apart=apart)
+            return report
+        except Reread:  # a problem to locate in a file the child read: read them all here
+            del problems[found:]
+            report.warnings = []
     report.desired = _load_objects(root, inputs, files, problems, report.warnings, cache)
     return report
 
 
 def _load_objects(root: Path, inputs: ReaderInputs, files: list[Path], problems: list[Problem],
                   warnings: list[Problem], cache: ConfigCache | None,
-                  previous: Previous | None = None) -> DesiredState | None:
+                  previous: Previous | None = None, apart: list[Path] | None = None) -> DesiredState | None:
     """The objects of `files`, or None with `problems` filled in. With `previous`, unchanged
     files and blocks are taken from it (`config/reuse.py`), and anything a full read could
-    find otherwise (any problem at all) raises Reread."""
+    find otherwise (any problem at all) raises Reread. `apart`: files a forked child reads
+    (`config/twocores.py`); a problem to be located in one of them raises Reread."""
     entries: list[Entry] = []
     objects: dict[tuple[str, str], DesiredObject] = {}
     first_seen: dict[tuple[str, str], Entry] = {}
     reader = _FileReader(root, inputs, index=cache is not None, previous=previous)
-    for path in files:
-        for read in reader.read(path):
+    for reads in read_files(reader, files, apart or []):
+        for read in reads:
             entry, obj = read.entry, read.obj
             if obj is None:
                 continue  # left out in this environment
@@ -317,6 +328,10 @@ def _valid_key(key: str) -> bool:
     return _key_pattern().match(key) is not None
 
 
+# What _FileReader.read adds to, besides the widget files it reads (`ui_cache`).
+_GATHERED = ("files", "problems", "warnings", "moves", "tests", "file_reads")
+
+
 class _FileReader:
     """Reads object files one by one, collecting their problems and warnings."""
 
@@ -336,7 +351,29 @@ class _FileReader:
         self.tests: list[AvailabilityTest] = []
         self.index = index
         self.previous = previous
+        self.inputs = inputs
         self.file_reads: list[FileIndex] = []  # what each file gave, `objects` as ObjectReads
+
+    def twin(self) -> _FileReader:
+        """A reader with the same inputs that has read nothing yet."""
+        return _FileReader(self.root, self.inputs, index=self.index, previous=self.previous)
+
+    def read_apart(self, path: Path) -> FileRead:
+        """`read(path)`, with everything it added to this reader, for another reader to `take`."""
+        marks = [len(getattr(self, name)) for name in _GATHERED]
+        known = len(self.ui_cache)  # a dict: what this read added comes last
+        reads = self.read(path)
+        gathered = [getattr(self, name)[mark:] for name, mark in zip(_GATHERED, marks, strict=True)]
+        return FileRead(reads, gathered, list(self.ui_cache.items())[known:])
+
+    def take(self, file_read: FileRead) -> list[ObjectRead]:
+        """What `read_apart` gave, as if this reader had read the file itself."""
+        for name, items in zip(_GATHERED, file_read.gathered, strict=True):
+            getattr(self, name).extend(items)
+        for path, ui in file_read.ui_files:
+            if self.ui_cache.setdefault(path, ui).text != ui.text:
+                raise Reread()  # the widget file changed between two reads of it
+        return file_read.reads
 
     def read(self, path: Path) -> list[ObjectRead]:
         """Each well-formed object of the file (from the previous entry where it can)."""

@@ -119,7 +119,7 @@ def reused(index: ObjectIndex, objects: list[DesiredObject], file: str, line: in
     if obj is not None and lines:
         obj = moved_object(obj, file, lines)
     location = obj.location if obj is not None and obj.location is not None else Location(file, line + 1)
-    entry = Entry(KIND_OF_SECTION[index.section], index.key, _entry_data(obj), location, _unlocated)
+    entry = Entry(KIND_OF_SECTION[index.section], index.key, _entry_data(obj), location, unlocated)
     warnings = [moved_problem(p, file, lines) for p in index.warnings] if lines else index.warnings
     return ObjectRead(index.section, index.key, line, entry, obj, warnings, index.reusable, index.chunk,
                       anchors=index.anchors)
@@ -166,7 +166,8 @@ def _entry_data(obj: DesiredObject | None) -> dict[str, Any]:
     return {} if obj is None else {**obj.fields, **obj.refs}
 
 
-def _unlocated(path: Any) -> Location:
-    """An object taken from the cache has no node tree to locate a problem in: a problem
-    found across objects sends the load back to the files (`Reread`), where it has one."""
+def unlocated(path: Any) -> Location:
+    """An object taken from the cache (or read by a forked child) has no node tree to locate a
+    problem in: a problem found across objects sends the load back to the files (`Reread`),
+    where it has one."""
     raise Reread()

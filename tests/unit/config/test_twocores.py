@@ -1,0 +1,213 @@
+"""Loads that read some object files in a forked child (config/twocores.py) equal loads in one
+process: the same objects in the same order, fields, locations, problems and warnings; and a
+child that fails, hangs or is killed costs only time.
+
+The property test forks whatever the files' size (MIN_CHILD_BYTES = 0) and on any machine
+(`_can_fork` forced), so the child's path is what it checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_reuse import SETTINGS, _edit, _files, _same
+
+from tkctl.config import loader, twocores
+from tkctl.config.cache import ConfigCache
+from tkctl.config.loader import check_config
+
+ONE_CORE = {"TIMEKIT_APP_TOKEN": "t", "TKCTL_NO_FORK": "1"}
+TWO_CORES = {"TIMEKIT_APP_TOKEN": "t"}
+
+
+class Forks:
+    """Counts the loads that forked, and those done again in one process (`Reread`)."""
+
+    def __init__(self, mp: pytest.MonkeyPatch):
+        self.forks = 0
+        self.loads: list[bool] = []  # per _load_objects call: whether it was given files apart
+        self.read_here: list[str] = []  # files read apart by this process (not the child)
+        forked, load, read_apart = twocores.forked, loader._load_objects, loader._FileReader.read_apart
+        parent = os.getpid()
+
+        def counting_read_apart(reader, path):
+            if os.getpid() == parent:
+                self.read_here.append(path.name)
+            return read_apart(reader, path)
+
+        def counting_forked(work):
+            self.forks += 1
+            return forked(work)
+
+        def counting_load(*args, **kw):
+            self.loads.append(bool(kw.get("apart")))
+            return load(*args, **kw)
+
+        mp.setattr(twocores, "MIN_CHILD_BYTES", 0)
+        mp.setattr(twocores, "_can_fork", lambda: True)
+        mp.setattr(twocores, "forked", counting_forked)
+        mp.setattr(loader, "_load_objects", counting_load)
+        mp.setattr(loader._FileReader, "read_apart", counting_read_apart)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> Forks:
+    return Forks(monkeypatch)
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    root.mkdir(exist_ok=True)
+    (root / "tkctl.yaml").write_text(SETTINGS)
+    (root / "widget.json").write_text(json.dumps({"availability_view": "agendaWeek", "display_name": "W"}))
+    for name, text in files.items():
+        (root / name).write_text(text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_load_on_two_cores_equals_a_load_in_one_process(data):
+    """Random files (anchors, aliases, merge keys, widget files, environments, warnings), then
+    random edits that break them (syntax errors, dangling references, duplicate keys)."""
+    env = data.draw(st.sampled_from(["prod", "dev"]))
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        counted = Forks(mp)
+        root = Path(tmp) / "cfg"
+        files = _files(data)  # a.yaml and b.yaml: the child reads one of them
+        for _ in range(data.draw(st.integers(0, 3))):
+            name = data.draw(st.sampled_from(sorted(files)))
+            files[name] = _edit(files[name], data)
+        _write(root, files)
+        cache = ConfigCache(Path(tmp) / "cache")
+        _same(check_config(root, TWO_CORES, env, cache=cache), check_config(root, ONE_CORE, env))
+        assert counted.forks == 1
+        # The cache entry saved from that load serves the next load after an edit correctly.
+        name = data.draw(st.sampled_from(sorted(files)))
+        (root / name).write_text(_edit(files[name], data))
+        _same(check_config(root, TWO_CORES, env, cache=cache), check_config(root, ONE_CORE, env))
+
+
+def test_a_problem_across_files_is_located_by_reading_again_in_one_process(tmp_path, forks):
+    _write(tmp_path, {  # a.yaml, the larger, is read here; b.yaml by the child
+        "a.yaml": "resources:\n  ann:\n    name: Ann\n    timezone: Europe/Oslo\n" + "# padding\n" * 20,
+        "b.yaml": "calendars:\n  c1:\n    resource: ann\n    name: One\n    description: D\n"
+                  "  c2:\n    resource: bob\n    name: Two\n    description: D\n",
+    })
+    two = check_config(tmp_path, TWO_CORES, "prod")
+    assert forks.loads == [True, False]  # the child's entry could not locate it: read again
+    one = check_config(tmp_path, ONE_CORE, "prod")
+    _same(two, one)
+    assert [(Path(p.location.file).name, p.location.line, p.field) for p in two.problems] == [("b.yaml", 7, "resource")]
+
+
+def test_a_valid_config_is_read_once_on_two_cores(tmp_path, forks):
+    _write(tmp_path, {
+        "a.yaml": "resources:\n  ann:\n    name: Ann\n    timezone: Europe/Oslo\n",
+        "b.yaml": "calendars:\n  c1:\n    resource: ann\n    name: One\n    description: D\n",
+        "c.yaml": "projects:\n  p1:\n    name: P\n    resources: [ann]\n    ui_file: widget.json\n",
+    })
+    two = check_config(tmp_path, TWO_CORES, "prod")
+    assert forks.loads == [True] and forks.forks == 1
+    assert forks.read_here == ["c.yaml"]  # the largest; a.yaml and b.yaml came from the child
+    _same(two, check_config(tmp_path, ONE_CORE, "prod"))
+    assert two.desired.objects[("project", "p1")].fields["ui"]["display_name"] == "W"
+
+
+def test_a_child_that_fails_leaves_its_files_to_the_parent(tmp_path, forks, monkeypatch):
+    parent = os.getpid()
+    read_apart = loader._FileReader.read_apart
+
+    def failing_in_the_child(self, path):
+        if os.getpid() != parent:
+            raise MemoryError("the child ran out")
+        return read_apart(self, path)
+
+    monkeypatch.setattr(loader._FileReader, "read_apart", failing_in_the_child)
+    _write(tmp_path, {
+        "a.yaml": "resources:\n  ann:\n    name: Ann\n    timezone: Europe/Oslo\n",
+        "b.yaml": "calendars:\n  c1:\n    resource: ann\n    name: One\n    lifecycle: {nope: 1}\n",
+    })
+    two = check_config(tmp_path, TWO_CORES, "prod")
+    assert forks.forks == 1 and two.problems  # b.yaml read, by the parent
+    _same(two, check_config(tmp_path, ONE_CORE, "prod"))
+
+
+def test_the_split_gives_the_child_the_share_without_the_largest_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(twocores, "MIN_CHILD_BYTES", 100)
+    monkeypatch.setattr(twocores, "_can_fork", lambda: True)
+    sizes = {"a.yaml": 500, "b.yaml": 300, "c.yaml": 250, "d.yaml": 10}
+    for name, size in sizes.items():
+        (tmp_path / name).write_text("#" * size)
+    files = [tmp_path / n for n in sorted(sizes)]
+    assert [p.name for p in twocores.child_files(files, {})] == ["b.yaml", "c.yaml"]  # 550 vs 510
+    assert twocores.child_files(files, {"TKCTL_NO_FORK": "1"}) == []
+    assert twocores.child_files(files[:1], {}) == []  # one file: nothing to share
+    monkeypatch.setattr(twocores, "MIN_CHILD_BYTES", 600)
+    assert twocores.child_files(files, {}) == []  # too little for the child to pay for its start
+
+
+def test_forked_returns_what_the_child_computed_and_reaps_it():
+    with twocores.forked(lambda: {"pid": os.getpid(), "value": [1, "two"]}) as collect:
+        got = collect(30)
+    assert got["value"] == [1, "two"] and got["pid"] != os.getpid()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(got["pid"], os.WNOHANG)  # already reaped: no zombie left
+
+
+def test_a_child_that_errs_or_is_killed_gives_none():
+    def fails():
+        raise ValueError("x")
+
+    with twocores.forked(fails) as collect:
+        assert collect(30) is None
+    with twocores.forked(lambda: os.kill(os.getpid(), signal.SIGKILL)) as collect:
+        assert collect(30) is None
+
+
+def test_a_stuck_child_is_killed_once_the_wait_is_over():
+    def stuck():
+        time.sleep(3600)
+
+    before = _children()
+    with twocores.forked(stuck) as collect:
+        assert collect(0.2) is None
+        child = _children() - before
+        assert len(child) == 1
+    assert not child & _children()  # killed and reaped when the block ended
+
+
+def test_a_child_writes_nothing_to_the_parents_streams(capfd):
+    def noisy():
+        print("to stdout")
+        sys.stderr.write("to stderr\n")
+        import warnings
+        warnings.warn("a warning", stacklevel=1)
+        return 5
+
+    with twocores.forked(noisy) as collect:
+        assert collect(30) == 5
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def _children() -> set[int]:
+    """Pids of this process's children (from /proc)."""
+    me = str(os.getpid())
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[1] == me:
+                found.add(int(entry))
+    return found

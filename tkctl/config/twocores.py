@@ -143,14 +143,18 @@ def forked(work: Callable[[], T]) -> Iterator[Callable[[float], T | None]]:
     """Run `work` in a forked child; yields `collect(wait)`, which waits up to `wait` seconds
     for its result: None if the child failed or took longer (it is then killed). A child not
     collected when the block ends is killed too; either way it is reaped."""
-    read_end, write_end = os.pipe()
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:  # out of file descriptors: read everything here
+        yield lambda wait: None
+        return
     try:
         with warnings.catch_warnings():
             # Python 3.12+ warns that forking a process with threads may deadlock the child; the
             # child touches nothing the other threads use (`_child`), and `collect` has a limit.
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
-    except OSError:
+    except OSError:  # out of processes or memory
         os.close(read_end)
         os.close(write_end)
         yield lambda wait: None

@@ -211,3 +211,13 @@ def _children() -> set[int]:
             if stat.rsplit(")", 1)[1].split()[1] == me:
                 found.add(int(entry))
     return found
+
+
+@pytest.mark.parametrize("call", ["pipe", "fork"])
+def test_no_pipe_or_no_process_to_spare_reads_everything_here(monkeypatch, call):
+    def refused(*args):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, call, refused)
+    with twocores.forked(lambda: 1) as collect:
+        assert collect(30) is None

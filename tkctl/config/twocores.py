@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger("tkctl.config")
 
+NO_FORK_ENV = "TKCTL_NO_FORK"  # set, and not 0 (as for TKCTL_NO_CACHE): read every file here
 # Below this many bytes for the child, forking and pickling cost about what they save.
 MIN_CHILD_BYTES = 256 * 1024
 # Seconds the parent waits for the child at least, once done with its own files.
@@ -106,7 +107,7 @@ def child_files(files: list[Path], environ: Mapping[str, str]) -> list[Path]:
 
     Sizes are split greedily, largest first, into two near-equal shares; the child gets the
     share without the largest file."""
-    if environ.get("TKCTL_NO_FORK") or not _can_fork() or len(files) < 2:
+    if environ.get(NO_FORK_ENV, "").strip() not in ("", "0") or not _can_fork() or len(files) < 2:
         return []
     sizes = {}
     for path in files:

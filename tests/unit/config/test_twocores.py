@@ -149,6 +149,8 @@ def test_the_split_gives_the_child_the_share_without_the_largest_file(tmp_path, 
     files = [tmp_path / n for n in sorted(sizes)]
     assert [p.name for p in twocores.child_files(files, {})] == ["b.yaml", "c.yaml"]  # 550 vs 510
     assert twocores.child_files(files, {"TKCTL_NO_FORK": "1"}) == []
+    assert twocores.child_files(files, {"TKCTL_NO_FORK": "yes"}) == []
+    assert len(twocores.child_files(files, {"TKCTL_NO_FORK": "0"})) == 2  # as TKCTL_NO_CACHE=0: not set
     assert twocores.child_files(files[:1], {}) == []  # one file: nothing to share
     monkeypatch.setattr(twocores, "MIN_CHILD_BYTES", 600)
     assert twocores.child_files(files, {}) == []  # too little for the child to pay for its start

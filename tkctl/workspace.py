@@ -21,6 +21,7 @@ from tkctl.config.yamlfile import display_path
 from tkctl.core.model import DesiredState
 from tkctl.core.safety import Policy
 from tkctl.errors import Problem
+from tkctl.fork import fork_allowed
 from tkctl.gcpause import collector_paused
 from tkctl.state.backend import Notify, StateBackend, open_backend
 from tkctl.state.backends.local import LocalBackend
@@ -87,18 +88,25 @@ def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = N
     """Load and check the config folder for `env` (else TKCTL_ENV); `warn` receives the
     config's warnings as one message (commands print it on stderr). An unchanged config comes
     from the config cache (`config/cache.py`), unless TKCTL_NO_CACHE is set; a load is saved
-    there by `config.cache.flush_deferred`, which the CLI calls once a command is done. `on_settings`:
+    there while the command goes on, or by `config.cache.flush_deferred`, which the CLI calls
+    once a command is done. `on_settings`:
     see `config.loader.check_config`."""
     environ = os.environ if environ is None else environ
     where = cache_dir(environ)
     settings, desired, warnings = load_config_with_warnings(config_dir, environ, env,
-                                                            cache=ConfigCache(where, deferred=True) if where else None,
+                                                            cache=_cache(where, environ),
                                                             on_settings=on_settings)
     if warn is not None and warnings:
         n = len(warnings)
         warn(f"warning: {n} warning{'s' if n != 1 else ''} in the config (tkctl validate shows them too):\n"
              + "\n".join(f"  {line}" for line in warning_lines(warnings)))
     return Workspace(settings, desired, warnings)
+
+
+def _cache(where: Path | None, environ: Mapping[str, str]) -> ConfigCache | None:
+    """The CLI's config cache: entries saved once the command is done, or meanwhile by a
+    second process (`config.cache.ConfigCache`)."""
+    return ConfigCache(where, deferred=True, background=fork_allowed(environ)) if where else None
 
 
 # How many objects a warning shared by many is shown for, before the rest are counted.

@@ -233,7 +233,8 @@ def reader_inputs(settings: Settings) -> ReaderInputs:
 def _store(cache: ConfigCache, root: Path, inputs: ReaderInputs, reader: _FileReader, state: DesiredState,
            warnings: list[Problem]) -> None:
     """Save a load with no problems, with what every plan derives from it worked out (by the
-    plan itself, when the cache saves once the command is done)."""
+    plan itself, when the cache saves once the command is done; by the second process that
+    writes the entry, for itself, when one does: `config/cache.py`)."""
 
     def derive() -> None:
         for obj in state:

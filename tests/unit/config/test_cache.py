@@ -12,10 +12,13 @@ import json
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
+from tkctl import fork
 from tkctl.config import cache as cache_module
 from tkctl.config import constraints, loader
 from tkctl.config.cache import ConfigCache, cache_dir
@@ -279,3 +282,72 @@ def test_a_deferred_cache_writes_its_entry_only_when_flushed(folder, tmp_path, r
     assert reads.count == 0
     cache_module.flush_deferred()  # a hit stores nothing
     assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1
+
+
+class Writes:
+    """Counts the entries written by this process (a forked child counts in its own copy)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, in_child: Callable[[], None] | None = None):
+        self.here = 0
+        parent, original = os.getpid(), cache_module._write
+
+        def write(*args):
+            if os.getpid() == parent:
+                self.here += 1
+            elif in_child is not None:
+                in_child()
+            return original(*args)
+
+        monkeypatch.setattr(cache_module, "_write", write)
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+
+
+def test_a_background_cache_has_a_second_process_write_its_entry(folder, tmp_path, reads, monkeypatch, two_cores):
+    writes = Writes(monkeypatch)
+    background = ConfigCache(tmp_path / "cache", deferred=True, background=True)
+    fresh = load(folder, background)
+    cache_module.flush_deferred()  # waits for the child
+    assert writes.here == 0, "the entry was written by the tkctl process, not by a second one"
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1
+    assert not list((tmp_path / "cache").rglob(".tmp-*"))
+    reads.count = 0
+    same(load(folder, background), fresh)
+    assert reads.count == 0
+
+
+def _fails() -> None:
+    raise MemoryError("the second process could not write")
+
+
+def _hangs() -> None:
+    time.sleep(3600)
+
+
+@pytest.mark.parametrize("in_child", [_fails, _hangs])
+def test_a_second_process_that_fails_or_hangs_leaves_the_entry_to_this_one(folder, tmp_path, reads, monkeypatch,
+                                                                            two_cores, in_child):
+    writes = Writes(monkeypatch, in_child)
+    monkeypatch.setattr(cache_module, "WRITER_WAIT", 0.5)  # a hung child is killed after this
+    background = ConfigCache(tmp_path / "cache", deferred=True, background=True)
+    fresh = load(folder, background)
+    cache_module.flush_deferred()
+    assert writes.here == 1
+    reads.count = 0
+    same(load(folder, background), fresh)
+    assert reads.count == 0
+
+
+def test_the_cli_cache_writes_in_the_background_only_where_a_second_process_may_run(tmp_path, monkeypatch):
+    from tkctl.workspace import _cache
+
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    assert _cache(tmp_path, {}).background and _cache(tmp_path, {}).deferred
+    assert not _cache(tmp_path, {"TKCTL_NO_FORK": "1"}).background
+    monkeypatch.setattr(fork, "_can_fork", lambda: False)
+    assert not _cache(tmp_path, {}).background and _cache(tmp_path, {}).deferred
+    assert _cache(None, {}) is None
+    assert not ConfigCache(tmp_path, background=True).background  # only a deferred cache writes later

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reuse import SETTINGS, _edit, _files, _same
 
+from tkctl import fork
 from tkctl.config import loader, twocores
 from tkctl.config.cache import ConfigCache
 from tkctl.config.loader import check_config
@@ -53,7 +51,7 @@ class Forks:
             return load(*args, **kw)
 
         mp.setattr(twocores, "MIN_CHILD_BYTES", 0)
-        mp.setattr(twocores, "_can_fork", lambda: True)
+        mp.setattr(fork, "_can_fork", lambda: True)
         mp.setattr(twocores, "forked", counting_forked)
         mp.setattr(loader, "_load_objects", counting_load)
         mp.setattr(loader._FileReader, "read_apart", counting_read_apart)
@@ -142,7 +140,7 @@ def test_a_child_that_fails_leaves_its_files_to_the_parent(tmp_path, forks, monk
 
 def test_the_split_gives_the_child_the_share_without_the_largest_file(tmp_path, monkeypatch):
     monkeypatch.setattr(twocores, "MIN_CHILD_BYTES", 100)
-    monkeypatch.setattr(twocores, "_can_fork", lambda: True)
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
     sizes = {"a.yaml": 500, "b.yaml": 300, "c.yaml": 250, "d.yaml": 10}
     for name, size in sizes.items():
         (tmp_path / name).write_text("#" * size)
@@ -154,72 +152,3 @@ def test_the_split_gives_the_child_the_share_without_the_largest_file(tmp_path, 
     assert twocores.child_files(files[:1], {}) == []  # one file: nothing to share
     monkeypatch.setattr(twocores, "MIN_CHILD_BYTES", 600)
     assert twocores.child_files(files, {}) == []  # too little for the child to pay for its start
-
-
-def test_forked_returns_what_the_child_computed_and_reaps_it():
-    with twocores.forked(lambda: {"pid": os.getpid(), "value": [1, "two"]}) as collect:
-        got = collect(30)
-    assert got["value"] == [1, "two"] and got["pid"] != os.getpid()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(got["pid"], os.WNOHANG)  # already reaped: no zombie left
-
-
-def test_a_child_that_errs_or_is_killed_gives_none():
-    def fails():
-        raise ValueError("x")
-
-    with twocores.forked(fails) as collect:
-        assert collect(30) is None
-    with twocores.forked(lambda: os.kill(os.getpid(), signal.SIGKILL)) as collect:
-        assert collect(30) is None
-
-
-def test_a_stuck_child_is_killed_once_the_wait_is_over():
-    def stuck():
-        time.sleep(3600)
-
-    before = _children()
-    with twocores.forked(stuck) as collect:
-        assert collect(0.2) is None
-        child = _children() - before
-        assert len(child) == 1
-    assert not child & _children()  # killed and reaped when the block ended
-
-
-def test_a_child_writes_nothing_to_the_parents_streams(capfd):
-    def noisy():
-        print("to stdout")
-        sys.stderr.write("to stderr\n")
-        import warnings
-        warnings.warn("a warning", stacklevel=1)
-        return 5
-
-    with twocores.forked(noisy) as collect:
-        assert collect(30) == 5
-    out, err = capfd.readouterr()
-    assert out == "" and err == ""
-
-
-def _children() -> set[int]:
-    """Pids of this process's children (from /proc)."""
-    me = str(os.getpid())
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[1] == me:
-                found.add(int(entry))
-    return found
-
-
-@pytest.mark.parametrize("call", ["pipe", "fork"])
-def test_no_pipe_or_no_process_to_spare_reads_everything_here(monkeypatch, call):
-    def refused(*args):
-        raise OSError(24, "Too many open files")
-
-    monkeypatch.setattr(os, call, refused)
-    with twocores.forked(lambda: 1) as collect:
-        assert collect(30) is None

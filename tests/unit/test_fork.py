@@ -1,0 +1,92 @@
+"""tkctl/fork.py: work in a forked child comes back whole, or not at all (None) when the child
+errs, is killed, hangs past the wait, or cannot start; the child is always reaped and writes
+nothing to the parent's streams."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tkctl import fork
+
+
+def test_fork_allowed_needs_the_machine_and_no_tkctl_no_fork(monkeypatch):
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    assert fork.fork_allowed({}) and fork.fork_allowed({"TKCTL_NO_FORK": "0"})
+    assert not fork.fork_allowed({"TKCTL_NO_FORK": "1"}) and not fork.fork_allowed({"TKCTL_NO_FORK": "yes"})
+    monkeypatch.setattr(fork, "_can_fork", lambda: False)
+    assert not fork.fork_allowed({})
+
+
+def test_forked_returns_what_the_child_computed_and_reaps_it():
+    with fork.forked(lambda: {"pid": os.getpid(), "value": [1, "two"]}) as collect:
+        got = collect(30)
+    assert got["value"] == [1, "two"] and got["pid"] != os.getpid()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(got["pid"], os.WNOHANG)  # already reaped: no zombie left
+
+
+def test_a_child_that_errs_or_is_killed_gives_none():
+    def fails():
+        raise ValueError("x")
+
+    with fork.forked(fails) as collect:
+        assert collect(30) is None
+    with fork.forked(lambda: os.kill(os.getpid(), signal.SIGKILL)) as collect:
+        assert collect(30) is None
+
+
+def test_a_stuck_child_is_killed_once_the_wait_is_over():
+    def stuck():
+        time.sleep(3600)
+
+    before = _children()
+    with fork.forked(stuck) as collect:
+        assert collect(0.2) is None
+        child = _children() - before
+        assert len(child) == 1
+    assert not child & _children()  # killed and reaped when the block ended
+
+
+def test_a_child_writes_nothing_to_the_parents_streams(capfd):
+    def noisy():
+        print("to stdout")
+        sys.stderr.write("to stderr\n")
+        import warnings
+        warnings.warn("a warning", stacklevel=1)
+        return 5
+
+    with fork.forked(noisy) as collect:
+        assert collect(30) == 5
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def _children() -> set[int]:
+    """Pids of this process's children (from /proc)."""
+    me = str(os.getpid())
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if stat.rsplit(")", 1)[1].split()[1] == me:
+                found.add(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("call", ["pipe", "fork"])
+def test_no_pipe_or_no_process_to_spare_reads_everything_here(monkeypatch, call):
+    def refused(*args):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, call, refused)
+    with fork.forked(lambda: 1) as collect:
+        assert collect(30) is None

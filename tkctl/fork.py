@@ -1,0 +1,133 @@
+"""Work done in a forked child process, on the second processor core, with a safe way back.
+
+tkctl is pure Python, so one process uses one core. Two kinds of work use the second core of
+a two-core machine (a CI runner's usual size) through `forked`: reading part of a large
+config (`config/twocores.py`) and writing the config cache's entry (`config/cache.py`), each
+while the tkctl process goes on with its own work. A child that fails in any way (an error
+of its own, killed, out of memory, stuck past the wait) costs only time: the caller does the
+work itself. The child writes to neither standard stream and never returns into the parent's
+code (`os._exit`): it touches nothing another thread of the parent may have held a lock on.
+
+Only on Linux with two usable cores; `TKCTL_NO_FORK=1` keeps all work in the tkctl process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import select
+import signal
+import sys
+import time
+import warnings
+from typing import Any, Callable, Iterator, Mapping, TypeVar
+
+T = TypeVar("T")
+
+NO_FORK_ENV = "TKCTL_NO_FORK"  # set, and not 0 (as for TKCTL_NO_CACHE): no second process
+
+
+def fork_allowed(environ: Mapping[str, str]) -> bool:
+    """Whether work may go to a forked child: the machine can (`_can_fork`) and the user did
+    not say TKCTL_NO_FORK."""
+    return environ.get(NO_FORK_ENV, "").strip() in ("", "0") and _can_fork()
+
+
+def _can_fork() -> bool:
+    # Linux only: macOS's system libraries are not safe to use in a child forked from a
+    # process with threads (the account is being read on one meanwhile).
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):
+        return (os.cpu_count() or 1) >= 2
+
+
+@contextlib.contextmanager
+def forked(work: Callable[[], T]) -> Iterator[Callable[[float], T | None]]:
+    """Run `work` in a forked child; yields `collect(wait)`, which waits up to `wait` seconds
+    for its result: None if the child failed or took longer (it is then killed). A child not
+    collected when the block ends is killed too; either way it is reaped."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:  # out of file descriptors: read everything here
+        yield lambda wait: None
+        return
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that forking a process with threads may deadlock the child; the
+            # child touches nothing the other threads use (`_child`), and `collect` has a limit.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError:  # out of processes or memory
+        os.close(read_end)
+        os.close(write_end)
+        yield lambda wait: None
+        return
+    if pid == 0:  # the child: never returns
+        _child(work, read_end, write_end)
+    os.close(write_end)
+    finished = False
+
+    def collect(wait: float) -> T | None:
+        nonlocal finished
+        data = _read_all(read_end, time.monotonic() + wait)
+        if data is None:
+            return None  # the block's end kills it
+        finished = True
+        os.close(read_end)
+        _reap(pid)
+        try:
+            status, value = pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a child that died mid-write: read here instead
+            return None
+        return value if status == "ok" else None
+
+    try:
+        yield collect
+    finally:
+        if not finished:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            os.close(read_end)
+            _reap(pid)
+
+
+def _read_all(fd: int, deadline: float) -> bytes | None:
+    """Everything written to the pipe until the child closes it; None past the deadline."""
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _child(work: Callable[[], Any], read_end: int, write_end: int) -> None:
+    """Do the work and send its result. Only this thread exists in the child; another thread
+    of the parent may have held a lock at the fork (the progress bar's, on standard error), so
+    the child writes to neither standard stream and shows no Python warning."""
+    status = 1
+    try:
+        os.close(read_end)
+        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed by _exit
+        warnings.simplefilter("ignore")
+        try:
+            data = pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        except BaseException:  # noqa: BLE001 - any failure: the parent reads these files itself
+            data = pickle.dumps(("failed", None))
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+    finally:
+        os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)

@@ -15,14 +15,16 @@ from typing import Any, Mapping
 
 import orjson
 
+from tkctl.core.jsontext import quick
+
 # `json.dumps(value, **same options)` builds this encoder on every call; one instance, made
 # once, encodes byte for byte the same (tens of thousands of objects are hashed per plan).
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
                             allow_nan=False)
 
 
-def canonical_json(value: Any) -> str:
-    return _ENCODER.encode(value)
+# `_ENCODER.encode`, with its C encoder made once (`core/jsontext.py`): the same text.
+canonical_json = quick(_ENCODER)
 
 
 def sha256(value: Any) -> str:
@@ -80,7 +82,7 @@ def digests(canon: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     if type(canon) is not dict or not all(type(name) is str for name in canon):
         return fingerprint(canon), {n: d for n, d in ((n, field_digest(v)) for n, v in canon.items())
                                     if d is not None}
-    encode = _ENCODER.encode
+    encode = canonical_json
     parts: list[str] = []
     fields: dict[str, str] = {}
     for name in sorted(canon):

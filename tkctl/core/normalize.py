@@ -24,9 +24,10 @@ import json
 import re
 from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii
-from typing import Any, Callable
+from typing import Any
 
 from tkctl.core.durations import canonical_duration
+from tkctl.core.jsontext import quick
 from tkctl.secrets import SECRET_FIELDS
 
 # The tkctl key of an object, written into `meta` in the create request itself so that an
@@ -128,45 +129,12 @@ def _availability(value: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-# What `json.dumps(value, sort_keys=True, default=str)` uses, built once instead of per call;
-# a string encodes as `encode_basestring_ascii` alone (as `JSONEncoder.encode` does).
+# What `json.dumps(value, sort_keys=True, default=str)` uses, built once instead of per call.
 _SORT_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
 
 
-def _c_sort_encoder() -> Callable[[Any, int], Any] | None:
-    """The C encoder `_SORT_ENCODER.encode` uses for a list or dict, built once, not per call.
-
-    `JSONEncoder.iterencode` makes a C encoder with these very arguments on every call; this
-    makes it once. Its one difference, no `markers` (the check for a value that contains
-    itself), changes no output: such a value recurses until RecursionError, and `_encode`
-    then asks `_SORT_ENCODER`, which raises what it always did. None when this Python's json
-    has no C encoder or it encodes a probe differently: then `_SORT_ENCODER.encode` is used."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return None
-    enc = _SORT_ENCODER
-    try:
-        encoder = make(None, enc.default, encode_basestring_ascii, enc.indent, enc.key_separator,
-                       enc.item_separator, enc.sort_keys, enc.skipkeys, enc.allow_nan)
-        probe = [{"b": [1, 2.5, None, True], "a": "\u00e9\"", "c": {}}, float("nan"), "x"]
-        if "".join(encoder(probe, 0)) != enc.encode(probe):
-            return None
-    except Exception:  # noqa: BLE001 (any failure: this Python's json differs; use the public path)
-        return None
-    return encoder
-
-
-_C_SORT_ENCODER = _c_sort_encoder()
-
-
-def _encode(value: Any) -> str:
-    """`_SORT_ENCODER.encode(value)`."""
-    if _C_SORT_ENCODER is not None and (type(value) is dict or type(value) is list):
-        try:
-            return "".join(_C_SORT_ENCODER(value, 0))
-        except RecursionError:
-            pass
-    return _SORT_ENCODER.encode(value)
+# `_SORT_ENCODER.encode`, with its C encoder made once (`core/jsontext.py`).
+_encode = quick(_SORT_ENCODER)
 
 
 def _sort_key(value: Any) -> str:

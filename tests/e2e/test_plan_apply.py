@@ -154,7 +154,7 @@ def test_plan_formats(tk, config):
     md = tk("plan", cfg, "--format", "markdown")
     assert md.code == 0 and "| Action |" in md.out and "<details>" in md.out
     data = plan_json(tk, cfg)
-    assert data["format_version"] == 3 and data["summary"]["create"] == 6
+    assert data["format_version"] == 4 and data["summary"]["create"] == 6
     text = tk("plan", cfg)
     assert text.out.rstrip().endswith("Plan: 6 to create, 0 to update, 0 to delete.")
     assert "\x1b[" not in text.out  # NO_COLOR and not a TTY

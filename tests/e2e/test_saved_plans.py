@@ -138,7 +138,7 @@ def test_an_edited_plan_file_is_refused(tk, applied, tmp_path):
     ("{", "is not a tkctl plan file: not valid JSON (Expecting property name enclosed in double quotes at line 1)"),
     ("[]", "is not a plan tkctl can use: it is not a JSON object"),
     ('{"format_version": 1}', "is not a plan tkctl can use: it has plan format version 1; this tkctl applies "
-                              "version 3: plan again with this tkctl"),
+                              "version 4: plan again with this tkctl"),
 ])
 def test_files_that_are_not_plans_are_refused_clearly(tk, tmp_path, content, problem):
     plan_file = tmp_path / "plan.json"

@@ -198,7 +198,7 @@ def test_plan_data_is_json_ready_and_never_holds_secrets():
     live = LiveState.from_payloads([live_resource("r1", "a", name="Old")], [])
     data = build_plan(desired(a), live, {("resource", "a"): StateRecord("r1")}).data("9.9")
     text = json.dumps(data)
-    assert data["format_version"] == 3 and data["summary"]["update"] == 1
+    assert data["format_version"] == 4 and data["summary"]["update"] == 1
     assert json.loads(text) == data
     assert "tok-r1" not in text and "api_token" not in text
 

@@ -54,7 +54,7 @@ def test_shape_problems():
     assert shape_problems(good) == []
     assert shape_problems([]) == ["it is not a JSON object"]
     assert shape_problems({**good, "format_version": 1, "tkctl_version": "0.0.9"}) == [
-        "it has plan format version 1 (made by tkctl 0.0.9); this tkctl applies version 3: plan again with this tkctl"]
+        "it has plan format version 1 (made by tkctl 0.0.9); this tkctl applies version 4: plan again with this tkctl"]
     broken = {k: v for k, v in good.items() if k != "steps"}
     assert shape_problems(broken) == ['"steps" is missing or not a list']
 

@@ -22,7 +22,7 @@ def change(action: str, kind: str, key: str, fields: list[tuple[str, Any, Any]] 
 def plan(*changes: dict, warnings: list[str] = (), emulator: bool = False, problems: list[str] = (),
          checksum: str | None = None) -> dict:
     data = {
-        "format_version": 3,
+        "format_version": 4,
         "tkctl_version": "0.1.0",
         "target": {"api_url": URL, "config_dir": "examples/clinic", "emulator": emulator},
         "summary": {},

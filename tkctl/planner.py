@@ -11,7 +11,7 @@ import contextlib
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from tkctl.core.live import LiveState
 from tkctl.core.build import build_plan
@@ -24,10 +24,12 @@ from tkctl.targets import Target, open_target
 from tkctl.core.scope import restrict
 from tkctl.timekit.bookings import booking_warnings, bookings_at_risk
 from tkctl.timekit.reader import read_live
-from tkctl.workspace import Workspace, open_workspace
+from tkctl.workspace import Workspace, open_workspace, read_state, state_backend
 
 
 Account = tuple[LiveState, dict[str, Any]]
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 def read_account(target: Target) -> Account:
@@ -50,6 +52,9 @@ class EarlyRead:
     - failing to reach the account (no token, a refused connection, an API error) is raised
       where it was before, after the config loaded: `target` opens the target again when the
       early attempt failed, and `account` re-raises the read's own error.
+    The state is read the same way, in a second thread, as soon as tkctl.yaml names it: a
+    state file's errors are raised where they were (`state`), and a config loaded in a second
+    process (`config/twocores.py`) leaves this one free to read it meanwhile.
     For commands that only read (`plan_folder`: plan, drift). Apply reads the account under
     the state lock, so that it plans from an account no other apply is changing."""
 
@@ -60,6 +65,7 @@ class EarlyRead:
         self._settings: Settings | None = None
         self._target: Target | None = None
         self._read: Future[Account] | None = None
+        self._state: Future[State] | None = None
 
     def start(self, settings: Settings) -> None:
         """Open the target for `settings` and start reading; never raises (see `target`)."""
@@ -70,6 +76,10 @@ class EarlyRead:
             return
         self._settings = settings
         self._read = _in_background(read_account, self._target)
+        self._state = _in_background(self._read_state, settings, "tkctl-read-state")
+
+    def _read_state(self, settings: Settings) -> State:
+        return read_state(state_backend(settings, self._emulator))
 
     def target(self, settings: Settings) -> Target:
         """The target for the loaded settings: the early one, or one opened now."""
@@ -82,18 +92,24 @@ class EarlyRead:
         """The read started early for the target `target` returned, if there is one."""
         return self._read
 
+    def state(self, workspace: Workspace) -> State:
+        """The state for the loaded settings: read early (its error raised now), or now."""
+        if self._state is not None and workspace.settings is self._settings:
+            return self._state.result()
+        return workspace.read_state(self._emulator)
 
-def _in_background(fn: Callable[[Target], Account], target: Target) -> Future[Account]:
-    """`fn(target)` in a daemon thread: a command ending on a config problem does not wait for it."""
-    future: Future[Account] = Future()
+
+def _in_background(fn: Callable[[A], R], arg: A, name: str = "tkctl-read-account") -> Future[R]:
+    """`fn(arg)` in a daemon thread: a command ending on a config problem does not wait for it."""
+    future: Future[R] = Future()
 
     def run() -> None:
         try:
-            future.set_result(fn(target))
+            future.set_result(fn(arg))
         except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the result
             future.set_exception(exc)
 
-    threading.Thread(target=run, name="tkctl-read-account", daemon=True).start()
+    threading.Thread(target=run, name=name, daemon=True).start()
     return future
 
 
@@ -154,6 +170,6 @@ def plan_folder(config_dir: str, *, env: str | None, emulator: bool, environ: Ma
         early = EarlyRead(stack, emulator=emulator, environ=environ)
         workspace = open_workspace(config_dir, env=env, warn=warn, on_settings=early.start)
         target = early.target(workspace.settings)
-        plan = make_plan(workspace, target, workspace.read_state(emulator), warn_bookings=warn_bookings,
+        plan = make_plan(workspace, target, early.state(workspace), warn_bookings=warn_bookings,
                          targets=targets, excludes=excludes, account=early.account())
     return workspace, plan

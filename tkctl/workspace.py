@@ -32,6 +32,21 @@ from tkctl.targets import emulator_dir
 EMULATOR_STATE = "emulator-state.json"
 
 
+def state_backend(settings: Settings, emulator: bool) -> StateBackend:
+    """Where the state is kept: tkctl.yaml's `state`, or the emulator's own local file (one
+    per environment, as each environment has its own emulated account)."""
+    if emulator:
+        name = f"emulator-{settings.environment}-state.json" if settings.environment else EMULATOR_STATE
+        return LocalBackend(emulator_dir(settings.config_dir) / name)
+    return open_backend(settings.state)
+
+
+def read_state(backend: StateBackend) -> State:
+    """The state as the backend holds it (no lock taken)."""
+    with collector_paused():  # tens of thousands of entries: tkctl/gcpause.py
+        return backend.read()
+
+
 @dataclass
 class Workspace:
     settings: Settings
@@ -54,14 +69,9 @@ class Workspace:
         return display_path(self.settings.config_dir)
 
     def backend(self, emulator: bool) -> StateBackend:
-        """Where the state is kept: tkctl.yaml's `state`, or the emulator's own local file (one
-        per environment, as each environment has its own emulated account)."""
+        """Where the state is kept (`state_backend`), opened once per command."""
         if emulator not in self._backends:
-            if emulator:
-                name = f"emulator-{self.environment}-state.json" if self.environment else EMULATOR_STATE
-                self._backends[emulator] = LocalBackend(emulator_dir(self.settings.config_dir) / name)
-            else:
-                self._backends[emulator] = open_backend(self.settings.state)
+            self._backends[emulator] = state_backend(self.settings, emulator)
         return self._backends[emulator]
 
     def state_name(self, emulator: bool) -> str:
@@ -69,8 +79,7 @@ class Workspace:
         return self.backend(emulator).name
 
     def read_state(self, emulator: bool) -> State:
-        with collector_paused():  # tens of thousands of entries: tkctl/gcpause.py
-            return self.backend(emulator).read()
+        return read_state(self.backend(emulator))
 
     @contextlib.contextmanager
     def locked(self, emulator: bool, command: str, lock_timeout: float = 0.0,

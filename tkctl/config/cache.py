@@ -127,10 +127,12 @@ class ConfigCache:
     the canonical forms, pickling 10 MB), time a first plan or a plan after an edit no longer
     spends. A child that fails or is stuck leaves the writing to `flush_deferred`, here."""
 
-    def __init__(self, directory: Path, *, deferred: bool = False, background: bool = False):
+    def __init__(self, directory: Path, *, deferred: bool = False, background: bool = False, hold: bool = False):
         self.directory = directory
         self.deferred = deferred
         self.background = deferred and background
+        self.hold = hold  # `store` keeps the entry in `held`, for its caller to write
+        self.held: _Entry | None = None
 
     def _slot(self, root: Path, reader: ReaderInputs) -> Path:
         name = _sha(f"{root}\0{reader.environment or ''}\0{os.getcwd()}".encode())[:32]
@@ -157,8 +159,13 @@ class ConfigCache:
         found = self._open(root, reader, lambda inputs: True, with_index=True)
         return None if found is None else (found[0], found[1], found[2]["timezones"])
 
+    def has_previous(self, root: Path, reader: ReaderInputs) -> bool:
+        """Whether `previous` may find an entry: one of this tkctl, folder and settings (its
+        header read, nothing unpickled)."""
+        return self._open(root, reader, lambda inputs: True, with_index=False, header_only=True) is not None
+
     def _open(self, root: Path, reader: ReaderInputs, accept: Callable[[dict[str, Any]], bool],
-              with_index: bool) -> tuple[Any, Any, dict[str, Any]] | None:
+              with_index: bool, header_only: bool = False) -> tuple[Any, Any, dict[str, Any]] | None:
         """(result, index or None, inputs) of the folder's entry if it is safe, of this tkctl,
         folder and settings, its time zones still known, and `accept(inputs)`."""
         try:
@@ -173,6 +180,8 @@ class ConfigCache:
                     return None
                 if not accept(inputs) or not _zones_known(inputs["timezones"]):
                     return None
+                if header_only:
+                    return None, None, inputs
                 result = pickle.load(f)
                 return result, pickle.load(f) if with_index else None, inputs
         except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError, AttributeError,
@@ -180,15 +189,20 @@ class ConfigCache:
             return None  # no entry, or one this tkctl cannot read: load from the files
 
     def store(self, root: Path, reader: ReaderInputs, inputs: Inputs, result: Any,
-              prepare: Callable[[], None] | None = None, index: Any = None) -> None:
+              prepare: Callable[[], None] | None = None, index: Any = None,
+              refine: Callable[[], None] | None = None) -> None:
         """Save `result` for these inputs (after calling `prepare`, which may complete it), and
         `index`, what a later load of changed files may reuse of it; a cache that cannot be
         written is no error. The index is a second pickle after the result, so that an
-        unchanged config loads without reading it."""
+        unchanged config loads without reading it. `refine`: work on the index that a later
+        load would otherwise do, worth doing only in a second process (`background`)."""
         slot = self._slot(root, reader)
         header = {**self._header(root, reader), "inputs": {"files": inputs.files, "ui_files": inputs.ui_files,
                                                            "timezones": inputs.timezones}}
-        entry = _Entry(slot, header, result, prepare, index)
+        entry = _Entry(slot, header, result, prepare, index, refine)
+        if self.hold:
+            self.held = entry
+            return
         if not self.deferred:
             entry.write()
             return
@@ -206,6 +220,7 @@ class _Entry:
     result: Any
     prepare: Callable[[], None] | None
     index: Any
+    refine: Callable[[], None] | None = None
     writer: contextlib.ExitStack | None = None
     collect: Callable[[float], bool | None] | None = None
     started: float = 0.0
@@ -215,8 +230,13 @@ class _Entry:
         from tkctl.fork import forked
 
         self.writer = contextlib.ExitStack()
-        self.collect = self.writer.enter_context(forked(self.write))
+        self.collect = self.writer.enter_context(forked(self._refine_and_write))
         self.started = time.monotonic()
+
+    def _refine_and_write(self) -> bool:
+        if self.refine is not None:
+            self.refine()
+        return self.write()
 
     def finish(self) -> None:
         """Wait for the child's write; write here if it failed or is stuck (it is killed)."""
@@ -230,9 +250,16 @@ class _Entry:
                 return
         self.write()
 
-    def write(self) -> bool:
-        """Write the entry; True once written, or once found it cannot be (no retry helps)."""
-        return _write(self.slot, self.header, self.result, self.prepare, self.index)
+    def write(self, pickled: bytes | None = None) -> bool:
+        """Write the entry (its result already `pickled`, if given); True once written, or
+        once found it cannot be (no retry helps)."""
+        return _write(self.slot, self.header, self.result, self.prepare, self.index, pickled)
+
+    def pickled(self) -> bytes:
+        """The result, completed by `prepare`, as the entry keeps it."""
+        if self.prepare is not None:
+            self.prepare()
+        return pickle.dumps(self.result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # Seconds `flush_deferred` waits at least for a child writing an entry.
@@ -249,8 +276,9 @@ def flush_deferred() -> None:
         _PENDING.pop(0).finish()
 
 
-def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any) -> bool:
-    if prepare is not None:
+def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any,
+           pickled: bytes | None = None) -> bool:
+    if prepare is not None and pickled is None:
         prepare()
     try:
         slot.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -260,7 +288,10 @@ def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[]
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(json.dumps(header).encode() + b"\n")
-                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+                if pickled is None:
+                    pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+                else:
+                    f.write(pickled)
                 pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, slot)
         except BaseException as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import re
 from sys import intern
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from tkctl.config.references import Entry, reference_problems, uniqueness_proble
 from tkctl.config.reuse import FileIndex, ObjectRead, Previous, Reread, object_index, reused
 from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
-from tkctl.config.twocores import FileRead, child_files, read_files
+from tkctl.config.twocores import FileRead, child_files, load_apart, read_files
 from tkctl.config.uifile import UiFileCache, content_issues, read_ui_file
 from tkctl.config.variables import may_reference, substitute, uses_variables
 from tkctl.config.widget import customer_field_warnings, widget_issues
@@ -50,6 +51,7 @@ from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState, Field
 from tkctl.core.normalize import MANAGED_FIELDS
 from tkctl.core.plan import config_digest, desired_record
 from tkctl.errors import ConfigError, Location, Problem
+from tkctl.fork import fork_allowed
 from tkctl.gcpause import collector_paused
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -159,13 +161,22 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         if hit is not None:
             report.desired, report.warnings = hit
             return report
-        previous = cache.previous(root, inputs)
-        if previous is not None:  # an entry of an earlier version: reuse what did not change
-            try:
-                report.desired = _load_objects(root, inputs, files, [], report.warnings, cache, Previous(*previous))
+        if fork_allowed(environ) and cache.has_previous(root, inputs):
+            # An entry of an earlier version: reused on the second core while this process
+            # reads the account; None if the child met anything a full read must report.
+            got = load_apart(lambda: _reuse_pickled(root, inputs, files, cache.directory), files)
+            if got is not None:
+                report.desired, report.warnings = pickle.loads(got)
                 return report
+        else:
+            try:
+                reused = _reuse_load(root, inputs, files, cache, report.warnings)
             except Reread:
                 report.warnings = []
+            else:
+                if reused is not None:
+                    report.desired = reused[0]
+                    return report
     apart = child_files(files, environ)
     if apart:
         found = len(problems)
@@ -177,6 +188,29 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
             report.warnings = []
     report.desired = _load_objects(root, inputs, files, problems, report.warnings, cache)
     return report
+
+
+def _reuse_load(root: Path, inputs: ReaderInputs, files: list[Path], cache: ConfigCache,
+                warnings: list[Problem] | None = None) -> tuple[DesiredState, list[Problem]] | None:
+    """The load of `files` taking what did not change from the folder's cache entry (and
+    saving the new entry), with its warnings; None without an entry. Any problem raises
+    Reread: only a full read reports problems."""
+    previous = cache.previous(root, inputs)
+    if previous is None:
+        return None
+    warnings = [] if warnings is None else warnings
+    return _load_objects(root, inputs, files, [], warnings, cache, Previous(*previous)), warnings
+
+
+def _reuse_pickled(root: Path, inputs: ReaderInputs, files: list[Path], directory: Path) -> bytes | None:
+    """`_reuse_load`'s result pickled, as the new cache entry (written here) keeps it, with
+    what plans derive from it: for a second process to send (`config/twocores.py`)."""
+    cache = ConfigCache(directory, hold=True)
+    if _reuse_load(root, inputs, files, cache) is None or cache.held is None:
+        return None
+    pickled = cache.held.pickled()
+    cache.held.write(pickled)
+    return pickled
 
 
 def _load_objects(root: Path, inputs: ReaderInputs, files: list[Path], problems: list[Problem],
@@ -241,10 +275,19 @@ def _store(cache: ConfigCache, root: Path, inputs: ReaderInputs, reader: _FileRe
             desired_record(obj)
         config_digest(state)
 
+    def index_whole_files() -> None:
+        """Find the blocks of the files read whole now, as the first load after an edit of
+        them would (`blocks.index_known`): the same index, worked out ahead of that load."""
+        previous = Previous((state, warnings), index, [])
+        for number, known in enumerate(index):
+            if known.text is not None and not known.split:
+                index[number] = index_known(known, previous, display_path(Path(known.path))) or known
+
     ui_files = [file_record(ui.path, ui.text) for ui in reader.ui_cache.values()]
     zones = set(ZONES_SEEN) | set(reader.previous.zones if reader.previous else ())  # those of reused objects too
     index = [dataclasses.replace(f, objects=[object_index(r) for r in f.objects]) for f in reader.file_reads]
-    cache.store(root, inputs, Inputs(reader.files, ui_files, sorted(zones)), (state, warnings), derive, index)
+    cache.store(root, inputs, Inputs(reader.files, ui_files, sorted(zones)), (state, warnings), derive, index,
+                index_whole_files)
 
 
 def _move_problems(moves: list[tuple[str, str, Location]], objects: Mapping[tuple[str, str], DesiredObject]) -> list[Problem]:

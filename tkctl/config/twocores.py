@@ -15,9 +15,16 @@ warnings are what one process reading the files in order finds:
   of a field in a file the child read, which the child's node tree held: such a load is done
   again in one process (`Reread`), where the message names the exact line;
 - a child that fails in any way (killed, out of memory, an error of its own) costs only time:
-  the parent reads its files itself.
+  the parent reads its files itself. Each file's objects come back with what every plan
+  derives from them (`FileRead.derive`), worked out on the child's core.
 
-`TKCTL_NO_FORK=1` reads every file in the tkctl process.
+A load after an edit, which reuses the config cache's entry (`config/reuse.py`), is done
+whole in a forked child (`load_apart`): it reads the changed blocks, checks the whole config,
+saves the new entry and sends the result, pickled once for both, while tkctl reads the account
+and the state. Any problem makes it give up: tkctl then reads the files itself, so every
+message is what a full read reports.
+
+`TKCTL_NO_FORK=1` does all of it in the tkctl process.
 """
 
 from __future__ import annotations
@@ -28,11 +35,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar
 
 from tkctl.config.constraints import ZONES_SEEN
 from tkctl.config.reuse import ObjectRead, unlocated
 from tkctl.fork import fork_allowed, forked
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from tkctl.config.loader import _FileReader
@@ -43,6 +52,8 @@ log = logging.getLogger("tkctl.config")
 MIN_CHILD_BYTES = 256 * 1024
 # Seconds the parent waits for the child at least, once done with its own files.
 CHILD_WAIT = 10.0
+# A load this much slower than a full read of the files on a slow machine is stuck, not busy.
+LOAD_BYTES_PER_SECOND = 100_000
 
 
 @dataclass
@@ -59,6 +70,15 @@ class FileRead:
         for read in self.reads:
             read.entry = dataclasses.replace(read.entry, locate=unlocated)
 
+    def derive(self) -> None:
+        """Work out what every plan derives from each object (`core.plan.desired_record`),
+        kept on the object: a function of the object alone, so the same here as in tkctl."""
+        from tkctl.core.plan import desired_record
+
+        for read in self.reads:
+            if read.obj is not None:
+                desired_record(read.obj)
+
 
 def read_files(reader: _FileReader, files: list[Path], apart: list[Path]) -> Iterator[list[ObjectRead]]:
     """The objects of each file, in the files' order: those of `apart` read by a forked child
@@ -73,6 +93,7 @@ def read_files(reader: _FileReader, files: list[Path], apart: list[Path]) -> Ite
         out = [twin.read_apart(path) for path in apart]
         for file_read in out:
             file_read.detach()
+            file_read.derive()
         return out, set(ZONES_SEEN)
 
     with forked(in_child) as collect:
@@ -93,6 +114,20 @@ def read_files(reader: _FileReader, files: list[Path], apart: list[Path]) -> Ite
     mine.update(zip(apart, theirs, strict=True))
     for path in files:
         yield reader.take(mine[path])
+
+
+def load_apart(work: Callable[[], T], files: list[Path]) -> T | None:
+    """`work()`, a whole load, done in a forked child while this process reads the account;
+    None if the child failed (the work raised) or took far longer than reading `files` should."""
+    try:
+        size = sum(os.stat(path).st_size for path in files)
+    except OSError:
+        return None  # the full read reports it
+    with forked(work) as collect:
+        got = collect(max(CHILD_WAIT, size / LOAD_BYTES_PER_SECOND))
+    log.debug("config: %s", "changes read in a second process, the rest taken from the cache" if got is not None
+              else "the second process gave no answer; reading the files here")
+    return got
 
 
 def child_files(files: list[Path], environ: Mapping[str, str]) -> list[Path]:

@@ -45,22 +45,35 @@ def cache(tmp_path: Path) -> ConfigCache:
 
 
 class Reads:
-    """Counts the object files the loader reads: 0 on a load served by the cache."""
+    """Counts the object files the loader reads: 0 on a load served by the cache. A read in a
+    forked child (a load reusing an entry is done in one) counts too: each read appends a
+    byte to a file."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, tally: Path):
+        self.tally = tally
         self.count = 0
         original = loader._FileReader.read
 
         def read(reader, path):
-            self.count += 1
+            with open(tally, "ab") as f:
+                f.write(b".")
             return original(reader, path)
 
         monkeypatch.setattr(loader._FileReader, "read", read)
 
+    @property
+    def count(self) -> int:
+        return self.tally.stat().st_size if self.tally.exists() else 0
+
+    @count.setter
+    def count(self, value: int) -> None:
+        assert value == 0
+        self.tally.write_bytes(b"")
+
 
 @pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> Reads:
-    return Reads(monkeypatch)
+def reads(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Reads:
+    return Reads(monkeypatch, tmp_path_factory.mktemp("reads") / "tally")
 
 
 def load(root: Path, cache: ConfigCache | None, env: str = "staging", environ: dict | None = None):
@@ -351,3 +364,22 @@ def test_the_cli_cache_writes_in_the_background_only_where_a_second_process_may_
     assert not _cache(tmp_path, {}).background and _cache(tmp_path, {}).deferred
     assert _cache(None, {}) is None
     assert not ConfigCache(tmp_path, background=True).background  # only a deferred cache writes later
+
+
+def test_a_second_process_writing_a_first_load_finds_its_blocks_ahead_of_the_next_edit(folder, tmp_path,
+                                                                                       monkeypatch, two_cores):
+    """A file read whole keeps its text in the entry, to be split into blocks by the first load
+    after it changes (`blocks.index_known`); a second process writing the entry splits it
+    then instead, so that load has only its changed blocks to read."""
+    background = ConfigCache(tmp_path / "cache", deferred=True, background=True)
+    load(folder, background)
+    cache_module.flush_deferred()
+    (folder / "resources.yaml").write_text((folder / "resources.yaml").read_text().replace(
+        "Dr. Anna Jones", "Dr. Anna Jonas", 1))
+    indexed: list[str] = []
+    original = loader.index_known
+    monkeypatch.setattr(loader, "index_known", lambda known, *a: indexed.append(known.path) or original(known, *a))
+    edited = load(folder, ConfigCache(tmp_path / "cache"), environ={"TKCTL_NO_FORK": "1"})
+    assert indexed == []
+    same(edited, load(folder, None))
+    assert any(o.fields.get("name") == "Dr. Anna Jonas" for o in edited.desired)

@@ -23,6 +23,9 @@ from tkctl.config import blocks, loader
 from tkctl.config.cache import ConfigCache
 from tkctl.config.loader import check_config
 
+# Reuse done in this process, where the tests count what it parses (else a forked child does it).
+NO_FORK = {"TKCTL_NO_FORK": "1"}
+
 SETTINGS = "state: state.json\nenvironments:\n  prod: {}\n  dev: {}\n"
 
 RESOURCES = [
@@ -157,7 +160,8 @@ def test_loads_through_the_cache_equal_loads_from_the_files_after_any_edit(data)
         for name, text in files.items():
             (root / name).write_text(text)
         cache = ConfigCache(Path(tmp) / "cache")
-        environ = {"TIMEKIT_APP_TOKEN": "t"}
+        # Reused in a forked child (as on any two-core machine), or here.
+        environ = {"TIMEKIT_APP_TOKEN": "t", **(NO_FORK if data.draw(st.booleans()) else {})}
         _same(check_config(root, environ, env, cache=cache), check_config(root, environ, env))
         for _ in range(data.draw(st.integers(1, 4))):
             name = data.draw(st.sampled_from(sorted(files)))
@@ -212,7 +216,7 @@ def _big(root: Path, count: int = 50) -> Path:
 
 
 def _load_both(root: Path, cache: ConfigCache):
-    cached = check_config(root, {}, cache=cache)
+    cached = check_config(root, NO_FORK, cache=cache)
     _same(cached, check_config(root, {}))
     return cached
 
@@ -223,7 +227,7 @@ def test_an_edit_to_one_object_parses_only_its_block(tmp_path, parsed):
     _load_both(tmp_path / "cfg", cache)
     path.write_text(path.read_text().replace("Person r7 ", "Person r7 (locum) "))
     parsed.reset()
-    loaded = check_config(tmp_path / "cfg", {}, cache=cache)
+    loaded = check_config(tmp_path / "cfg", NO_FORK, cache=cache)
     assert parsed.reused == 49
     assert len(parsed.texts) == 1 and "Person r7 (locum)" in parsed.texts[0]
     assert "&hours" in parsed.texts[0]  # with the block whose anchor it uses
@@ -240,7 +244,7 @@ def test_lines_added_above_move_the_reused_objects_and_their_warnings(tmp_path, 
     before = _load_both(root, cache)
     path.write_text(path.read_text().replace("resources:\n", "resources:\n  # three\n  # new\n  # lines\n", 1))
     parsed.reset()
-    after = check_config(root, {}, cache=cache)
+    after = check_config(root, NO_FORK, cache=cache)
     assert parsed.reused == 51 and parsed.texts == []  # every block unchanged, three lines lower
     _same(after, check_config(root, {}))
     assert after.warnings and [w.location.line for w in after.warnings] == [w.location.line + 3 for w in before.warnings]
@@ -254,7 +258,7 @@ def test_editing_the_anchor_defining_object_elsewhere_keeps_its_users(tmp_path, 
     _load_both(root, cache)
     path.write_text(path.read_text().replace("Person r0", "Person r0 (new)"))
     parsed.reset()
-    loaded = check_config(root, {}, cache=cache)
+    loaded = check_config(root, NO_FORK, cache=cache)
     assert parsed.reused == 49 and len(parsed.texts) == 1
     _same(loaded, check_config(root, {}))
 
@@ -283,7 +287,7 @@ def test_an_object_whose_warning_is_in_another_block_is_read_again_when_lines_mo
     # p3's warning is where p1 writes the shared ui: a line added to p2's block moves p3, not it
     projects.write_text(projects.read_text().replace("  p3:", "  # new\n  p3:"))
     parsed.reset()
-    after = check_config(root, {}, cache=cache)
+    after = check_config(root, NO_FORK, cache=cache)
     assert parsed.reused == 16  # the resources, p1, p4 to p13; p2 (changed) and p3 (not all its own) read again
     def where(loaded, name):
         return [w.location for w in loaded.warnings if w.obj == f'project "{name}"']

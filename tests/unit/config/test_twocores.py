@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_reuse import SETTINGS, _edit, _files, _same
+from test_reuse import SETTINGS, Parsed, _big, _edit, _files, _same
 
 from tkctl import fork
 from tkctl.config import loader, twocores
@@ -152,3 +152,55 @@ def test_the_split_gives_the_child_the_share_without_the_largest_file(tmp_path, 
     assert twocores.child_files(files[:1], {}) == []  # one file: nothing to share
     monkeypatch.setattr(twocores, "MIN_CHILD_BYTES", 600)
     assert twocores.child_files(files, {}) == []  # too little for the child to pay for its start
+
+
+# -- a load that reuses the cache entry, done whole in a forked child (`load_apart`) -------------
+
+
+def _reuse_setup(tmp_path: Path) -> tuple[Path, Path, ConfigCache]:
+    root = tmp_path / "cfg"
+    path = _big(root)
+    cache = ConfigCache(tmp_path / "cache")
+    check_config(root, ONE_CORE, cache=cache)  # the entry an edit reuses
+    path.write_text(path.read_text().replace("Person r7 ", "Person r7 (locum) "))
+    return root, path, cache
+
+
+def test_a_load_reusing_the_entry_is_done_in_a_second_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    root, _, cache = _reuse_setup(tmp_path)
+    parsed = Parsed(monkeypatch)
+    loaded = check_config(root, TWO_CORES, cache=cache)
+    assert parsed.texts == [] and parsed.reused == 0, "the edit was read in this process"
+    assert loaded.desired.get("resource", "r7").fields["name"].startswith("Person r7 (locum)")
+    _same(loaded, check_config(root, ONE_CORE))
+    derived = [obj.derived.get(("record", True)) for obj in loaded.desired]
+    assert all(derived), "the child sends what plans derive from each object"
+    parsed.reset()
+    again = check_config(root, ONE_CORE, cache=cache)  # the child saved the new entry: a hit
+    assert parsed.texts == [] and parsed.reused == 0
+    _same(again, loaded)
+
+
+def test_a_second_process_that_fails_leaves_the_load_to_this_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    root, _, cache = _reuse_setup(tmp_path)
+
+    def fails(*args):
+        raise MemoryError("no room in the child")
+
+    monkeypatch.setattr(loader, "_reuse_pickled", fails)
+    parsed = Parsed(monkeypatch)
+    loaded = check_config(root, TWO_CORES, cache=cache)
+    assert len(parsed.texts) == 1  # read whole here
+    _same(loaded, check_config(root, ONE_CORE))
+
+
+def test_a_mistake_found_by_the_second_process_is_reported_from_a_full_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    root, path, cache = _reuse_setup(tmp_path)
+    path.write_text(path.read_text().replace("  r9:\n", "  r9:\n    colour: blue\n", 1))  # no such field
+    loaded = check_config(root, TWO_CORES, cache=cache)
+    fresh = check_config(root, ONE_CORE)
+    assert loaded.problems and loaded.problems[0].location.line > 1
+    _same(loaded, fresh)

@@ -93,7 +93,8 @@ def read_files(reader: _FileReader, files: list[Path], apart: list[Path]) -> Ite
         out = [twin.read_apart(path) for path in apart]
         for file_read in out:
             file_read.detach()
-            file_read.derive()
+            if reader.index:  # kept by the config cache, for the plan it is loaded for (not validate's)
+                file_read.derive()
         return out, set(ZONES_SEEN)
 
     with forked(in_child) as collect:

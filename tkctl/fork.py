@@ -1,9 +1,9 @@
 """Work done in a forked child process, on the second processor core, with a safe way back.
 
-tkctl is pure Python, so one process uses one core. Two kinds of work use the second core of
-a two-core machine (a CI runner's usual size) through `forked`: reading part of a large
-config (`config/twocores.py`) and writing the config cache's entry (`config/cache.py`), each
-while the tkctl process goes on with its own work. A child that fails in any way (an error
+tkctl is pure Python, so one process uses one core. Three kinds of work use the second core
+of a two-core machine (a CI runner's usual size) through `forked`, each while the tkctl
+process goes on with its own work: reading part of a large config and loading a config after
+an edit (`config/twocores.py`), and writing the config cache's entry (`config/cache.py`). A child that fails in any way (an error
 of its own, killed, out of memory, stuck past the wait) costs only time: the caller does the
 work itself. The child writes to neither standard stream and never returns into the parent's
 code (`os._exit`): it touches nothing another thread of the parent may have held a lock on.
@@ -52,7 +52,7 @@ def forked(work: Callable[[], T]) -> Iterator[Callable[[float], T | None]]:
     collected when the block ends is killed too; either way it is reaped."""
     try:
         read_end, write_end = os.pipe()
-    except OSError:  # out of file descriptors: read everything here
+    except OSError:  # out of file descriptors: the caller does the work itself
         yield lambda wait: None
         return
     try:

@@ -208,15 +208,11 @@ def body_text(body: bytes | bytearray | str | None, limit: int = BODY_LIMIT) -> 
     text = body if isinstance(body, str) else bytes(body).decode("utf-8", errors="replace")
     if not text.strip():
         return "(empty)"
-    if len(text) > limit + REDACT_MARGIN:
-        # Redacting a whole 10 MB page against thousands of registered secrets took seconds
-        # per page; what is shown is the start, so only the start (and a margin no credential
-        # is as long as, for a secret that begins before the cut) is redacted.
-        total = len(text)
-        text = redact(text[: limit + REDACT_MARGIN])
-    else:
-        text = redact(text)
-        total = len(text)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... ({total:,} characters in all)"
+    # Redacting a whole 10 MB page against thousands of registered secrets took seconds per
+    # page; what is shown is the start, so only the start (and a margin no credential is as
+    # long as, for a secret that begins before the cut) is redacted.
+    whole = len(text) <= limit + REDACT_MARGIN
+    shown = redact(text[: limit + REDACT_MARGIN])
+    if whole and len(shown) <= limit:
+        return shown
+    return f"{shown[:limit]}... ({len(text):,} characters in all)"

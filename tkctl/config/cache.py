@@ -236,7 +236,8 @@ class _Entry:
     def _refine_and_write(self) -> bool:
         if self.refine is not None:
             self.refine()
-        return self.write()
+        self.write()
+        return True  # done (a child that raised sends None instead)
 
     def finish(self) -> None:
         """Wait for the child's write; write here if it failed or is stuck (it is killed)."""
@@ -250,10 +251,9 @@ class _Entry:
                 return
         self.write()
 
-    def write(self, pickled: bytes | None = None) -> bool:
-        """Write the entry (its result already `pickled`, if given); True once written, or
-        once found it cannot be (no retry helps)."""
-        return _write(self.slot, self.header, self.result, self.prepare, self.index, pickled)
+    def write(self, pickled: bytes | None = None) -> None:
+        """Write the entry (its result already `pickled`, if given)."""
+        _write(self.slot, self.header, self.result, self.prepare, self.index, pickled)
 
     def pickled(self) -> bytes:
         """The result, completed by `prepare`, as the entry keeps it."""
@@ -277,13 +277,13 @@ def flush_deferred() -> None:
 
 
 def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any,
-           pickled: bytes | None = None) -> bool:
+           pickled: bytes | None = None) -> None:
     if prepare is not None and pickled is None:
         prepare()
     try:
         slot.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(os.stat(slot.parent)):
-            return True
+            return
         fd, tmp = tempfile.mkstemp(dir=slot.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -298,11 +298,10 @@ def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[]
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             if isinstance(exc, (pickle.PicklingError, TypeError, AttributeError, RecursionError)):
-                return True  # something in the config that pickle cannot write: no entry
+                return  # something in the config that pickle cannot write: no entry
             raise
     except OSError:
-        return True  # a folder or disk that refuses the entry: no entry, no error
-    return True
+        return  # a folder or disk that refuses the entry: no entry, no error
 
 
 def _private(st: os.stat_result) -> bool:

@@ -15,8 +15,9 @@ warnings are what one process reading the files in order finds:
   of a field in a file the child read, which the child's node tree held: such a load is done
   again in one process (`Reread`), where the message names the exact line;
 - a child that fails in any way (killed, out of memory, an error of its own) costs only time:
-  the parent reads its files itself. Each file's objects come back with what every plan
-  derives from them (`FileRead.derive`), worked out on the child's core.
+  the parent reads its files itself. In a load the config cache keeps (a plan's), each file's
+  objects come back with what every plan derives from them (`FileRead.derive`), worked out
+  on the child's core.
 
 A load after an edit, which reuses the config cache's entry (`config/reuse.py`), is done
 whole in a forked child (`load_apart`): it reads the changed blocks, checks the whole config,

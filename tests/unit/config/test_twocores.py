@@ -20,8 +20,9 @@ from test_reuse import SETTINGS, Parsed, _big, _edit, _files, _same
 
 from tkctl import fork
 from tkctl.config import loader, twocores
-from tkctl.config.cache import ConfigCache
+from tkctl.config.cache import ConfigCache, flush_deferred
 from tkctl.config.loader import check_config
+from tkctl.core.plan import desired_canonical, record_of
 
 ONE_CORE = {"TIMEKIT_APP_TOKEN": "t", "TKCTL_NO_FORK": "1"}
 TWO_CORES = {"TIMEKIT_APP_TOKEN": "t"}
@@ -117,6 +118,25 @@ def test_a_valid_config_is_read_once_on_two_cores(tmp_path, forks):
     assert forks.read_here == ["c.yaml"]  # the largest; a.yaml and b.yaml came from the child
     _same(two, check_config(tmp_path, ONE_CORE, "prod"))
     assert two.desired.objects[("project", "p1")].fields["ui"]["display_name"] == "W"
+
+
+def test_a_childs_objects_come_with_their_plan_forms_only_for_a_load_the_cache_keeps(tmp_path, forks):
+    _write(tmp_path, {
+        "a.yaml": "resources:\n  ann:\n    name: Ann\n    timezone: Europe/Oslo\n",
+        "b.yaml": "calendars:\n  c1:\n    resource: ann\n    name: One\n    description: D\n",
+        "c.yaml": "projects:\n  p1:\n    name: P\n    resources: [ann]\n    ui_file: widget.json\n",
+    })
+    plain = check_config(tmp_path, TWO_CORES, "prod")  # as validate loads: no cache
+    # Deferred: the entry (which works them out too) is not written before the check.
+    cached = check_config(tmp_path, TWO_CORES, "prod", cache=ConfigCache(tmp_path / "cache", deferred=True))
+    assert forks.read_here == ["c.yaml", "c.yaml"]  # a.yaml and b.yaml came from the child, twice
+    child = [("resource", "ann"), ("calendar", "c1")]
+    assert not any(plain.desired.objects[k].derived for k in child)
+    for k in child:
+        obj = cached.desired.objects[k]
+        assert obj.derived[("record", True)] == (desired_canonical(obj), record_of(desired_canonical(obj), obj.lifecycle))
+    assert not cached.desired.objects[("project", "p1")].derived  # read here: worked out when the plan asks
+    flush_deferred()
 
 
 def test_a_child_that_fails_leaves_its_files_to_the_parent(tmp_path, forks, monkeypatch):

@@ -45,6 +45,7 @@ def command(config_dir: str, fmt: str, out: str | None, detailed_exitcode: bool,
     # Imported here: `tkctl plan --help` (and every other command) does without the planner,
     # the API client and the renderers.
     from tkctl.cli.judge import judge
+    from tkctl.gcpause import collector_paused
     from tkctl.planner import plan_folder
     from tkctl.render import render
     from tkctl.render.color import use_color
@@ -52,12 +53,13 @@ def command(config_dir: str, fmt: str, out: str | None, detailed_exitcode: bool,
 
     workspace, plan = plan_folder(config_dir, env=env, emulator=emulator, environ=os.environ, warn=options.warn,
                                   targets=list(targets), excludes=list(excludes))
-    data = plan.data(__version__)
-    judge(data, workspace.policy(allow_deletes=allow_deletes, allow_replace=allow_replace, force=force))
-    if out:
-        write_plan_file(out, data)
-    render(fmt, data, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars, full_plan=out,
-           show_unmanaged=show_unmanaged)
+    with collector_paused():  # a change, a step and lines per object of a first import: tkctl/gcpause.py
+        data = plan.data(__version__)
+        judge(data, workspace.policy(allow_deletes=allow_deletes, allow_replace=allow_replace, force=force))
+        if out:
+            write_plan_file(out, data)
+        render(fmt, data, sys.stdout, color=use_color(color, sys.stdout), max_chars=max_chars, full_plan=out,
+               show_unmanaged=show_unmanaged)
     if plan.problems:
         raise problems_error(plan.problems)
     return 2 if (detailed_exitcode and plan.has_changes) else 0

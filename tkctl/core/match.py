@@ -63,23 +63,30 @@ class Matcher:
                 tag = tag_of(obj)
                 if tag is not None:
                     self._by_tag[(kind, tag)].append(obj)
-        self._natural_built = False
+        self._natural_built = False  # resources by email, projects by slug
+        self._owners_built = False  # calendars by owner and name
         self._by_natural: dict[tuple[str, str], list[LiveObject]] = defaultdict(list)
         self._by_owner_name: dict[tuple[str, Any], list[LiveObject]] = defaultdict(list)
 
-    def _natural_indexes(self) -> None:
-        """Index live objects by natural key, once (the live state does not change in a plan)."""
-        if self._natural_built:
-            return
-        self._natural_built = True
-        for kind in KINDS:
-            for obj in self.live.of_kind(kind):
-                if kind == "calendar":
-                    self._by_owner_name[(obj.fields.get("resource_id"), obj.fields.get("name"))].append(obj)
-                    continue
-                natural = _natural(kind, obj.fields.get(NATURAL_KEY[kind]))
-                if natural is not None:
-                    self._by_natural[(kind, natural)].append(obj)
+    def _natural_index(self) -> dict[tuple[str, str], list[LiveObject]]:
+        """Resources and projects by natural key, indexed once (the live state does not change
+        in a plan), and only when a tag finds nothing."""
+        if not self._natural_built:
+            self._natural_built = True
+            for kind in NATURAL_KEY:
+                for obj in self.live.of_kind(kind):
+                    natural = _natural(kind, obj.fields.get(NATURAL_KEY[kind]))
+                    if natural is not None:
+                        self._by_natural[(kind, natural)].append(obj)
+        return self._by_natural
+
+    def _owner_index(self) -> dict[tuple[str, Any], list[LiveObject]]:
+        """Calendars by owner id and name, indexed once."""
+        if not self._owners_built:
+            self._owners_built = True
+            for obj in self.live.of_kind("calendar"):
+                self._by_owner_name[(obj.fields.get("resource_id"), obj.fields.get("name"))].append(obj)
+        return self._by_owner_name
 
     def bind(self, kind: str, key: str, id_: str) -> None:
         self.key_of[kind][id_] = key
@@ -109,20 +116,24 @@ class Matcher:
         """The live object in canonical form, references named by key as the config names them."""
         return live_form(obj, self.live_refs(obj), compare_only, ordered)
 
-    def _free(self, candidates: Iterable[LiveObject]) -> list[LiveObject]:
-        return [o for o in candidates if o.id not in self.claimed]
+    def _first_free(self, candidates: Iterable[LiveObject]) -> LiveObject | None:
+        for o in candidates:
+            if o.id not in self.claimed:
+                return o
+        return None
 
     def untracked(self, obj: DesiredObject) -> LiveObject | None:
         """An untracked live object that `obj` should adopt, or None."""
-        self._natural_indexes()
         if obj.kind in NATURAL_KEY:
-            tagged = self._free(self._by_tag.get((obj.kind, obj.key), ()))
-            if tagged:
-                return tagged[0]
+            tagged = self._first_free(self._by_tag.get((obj.kind, obj.key), ()))
+            if tagged is not None:
+                return tagged
             want = _natural(obj.kind, obj.fields.get(NATURAL_KEY[obj.kind]))
             if want is None:
                 return None
-            for candidate in self._free(self._by_natural.get((obj.kind, want), ())):
+            for candidate in self._natural_index().get((obj.kind, want), ()):
+                if candidate.id in self.claimed:
+                    continue
                 tag = tag_of(candidate)
                 if tag is None or tag == obj.key:  # never take an object tagged for another key
                     return candidate
@@ -130,8 +141,7 @@ class Matcher:
         owner = self.id_of["resource"].get(obj.refs.get("resource", ""))
         if owner is None:
             return None
-        found = self._free(self._by_owner_name.get((owner, obj.fields.get("name")), ()))
-        return found[0] if found else None
+        return self._first_free(self._owner_index().get((owner, obj.fields.get("name")), ()))
 
     def duplicates(self) -> list[tuple[str, str, list[str]]]:
         """(kind, tag, ids) for every tag carried by more than one live object."""

@@ -56,6 +56,7 @@ class Change:
 
     def data(self) -> dict[str, Any]:
         loc = self.desired.location if self.desired else None
+        fields = self.fields
         out = {
             "action": self.action,
             "kind": self.kind,
@@ -63,7 +64,7 @@ class Change:
             "id": self.id,
             "cause": self.cause,
             "source": f"{loc.file}:{loc.line}" if loc else None,
-            "fields": [f.data() for f in self.fields],
+            "fields": [f.data() for f in fields] if fields else [],  # none for most adopts
         }
         if self.reason:
             out["reason"] = self.reason
@@ -112,6 +113,12 @@ class LiveReads(MutableMapping[str, "str | None"]):
     def __contains__(self, address: object) -> bool:
         return address in self._values or address in self._pending
 
+    def get(self, address: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        """`Mapping.get` without its `try`/`KeyError` round: a plan's data asks once per object."""
+        if address in self._pending:
+            self._settle(address)
+        return self._values.get(address, default)
+
     def __iter__(self) -> Iterator[str]:
         for address in list(self._pending):
             self._settle(address)
@@ -157,10 +164,11 @@ class Plan:
         counts["no_change"] = self.no_change
         return counts
 
-    def touched(self) -> list[str]:
-        """Addresses the plan's steps act on or refer to."""
-        out = step_rules.referenced(self.steps)
-        out.update(c.address for c in self.changes)
+    def touched(self, steps: list[Step] | None = None) -> list[str]:
+        """Addresses the plan's steps (`steps`: `self.steps`, when the caller has them) act on
+        or refer to."""
+        out = step_rules.referenced(self.steps if steps is None else steps)
+        out.update([f"{c.kind}.{c.key}" for c in self.changes])
         return sorted(out)
 
     def data(self, tkctl_version: str) -> dict[str, Any]:
@@ -168,7 +176,9 @@ class Plan:
         renderers, the checksum and apply all use only this."""
         from tkctl.core.planfile import checksum  # planfile reads plan data; no cycle at import
 
-        touched = self.touched()
+        steps = self.steps  # sorted once: a plan without a state file has a step per object
+        touched = self.touched(steps)
+        reads = self.live_fingerprints
         data = {
             "format_version": FORMAT_VERSION,
             "tkctl_version": tkctl_version,
@@ -179,9 +189,9 @@ class Plan:
             "summary": self.summary(),
             "has_changes": self.has_changes,
             "changes": [c.data() for c in self.changes],
-            "steps": [s.data() for s in self.steps],
+            "steps": [s.data() for s in steps],
             "ids": {a: self.ids[a] for a in touched if a in self.ids},
-            "reads": {a: self.live_fingerprints.get(a) for a in touched},
+            "reads": {a: reads.get(a) for a in touched},
             "managed": dict(self.managed),
             "unmanaged": list(self.unmanaged),
             "bookings": dict(self.bookings),

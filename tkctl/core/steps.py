@@ -204,6 +204,8 @@ def update_steps(obj: DesiredObject, changed: list[str], record: Record, *, adop
     """Steps that bring an existing object in line: the changed top-level fields, whole."""
     addr = address(obj.kind, obj.key)
     phase = WRITE_PHASE[obj.kind]
+    if adopt and not changed:  # adopted as it is: every object of a plan without a state file
+        return [Step(phase, addr, "adopt", record=record.data())]
     path = f"{PATHS[obj.kind]}/{placeholder(addr)}"
     body: dict[str, Any] = {}
     members = False
@@ -272,7 +274,7 @@ def referenced(steps: list[Step]) -> set[str]:
         out.add(step.address)
         if step.moved_from:
             out.add(step.moved_from)
-        if isinstance(step.bind, Mapping):
+        if step.bind is not None and not isinstance(step.bind, str):  # a Mapping (`isinstance` on it is slow)
             out.add(step.bind["address"])
         for request in (step.request, step.fallback):
             if request is None:

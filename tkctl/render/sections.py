@@ -7,8 +7,7 @@ fields; a field changed in both places appears in both, marked so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 CONFIG_TITLE = "Changes in the configuration"
 FIELDS_IN_TABLE = 5  # a summary-table row names at most this many field paths, then "and N more"
@@ -16,8 +15,9 @@ DRIFT_TITLE = "Changed outside tkctl"
 DRIFT_NOTE = "apply sets these back to the configuration"
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
+    """One change as a section shows it (a tuple: a plan without a state file has one per object)."""
+
     change: Mapping[str, Any]
     fields: list[Mapping[str, Any]]
     drift: bool  # shown in the drift section
@@ -45,7 +45,8 @@ def split(plan: Mapping[str, Any]) -> tuple[list[Item], list[Item]]:
     for change in plan.get("changes") or ():
         fields = list(change.get("fields") or ())
         if change.get("action") != "update":
-            (drift if change.get("cause") == "drift" else config).append(Item(change, fields, change.get("cause") == "drift"))
+            by_drift = change.get("cause") == "drift"
+            (drift if by_drift else config).append(Item(change, fields, by_drift))
             continue
         mine = [f for f in fields if field_cause(change, f) in ("config", "both")]
         theirs = [f for f in fields if field_cause(change, f) in ("drift", "both")]

@@ -29,6 +29,7 @@ items removed (-) and added (+). The JSON and Markdown renderers carry every val
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping, TextIO
 
 from tkctl.render.color import ACTION_COLORS, style
@@ -48,9 +49,8 @@ def _value(value: Any) -> str:
     return ABSENT if value is None else truncate(encode(value), TEXT_VALUE_LIMIT)
 
 
-def _label(item: Item) -> str:
+def _label(item: Item, action: str) -> str:
     change = item.change
-    action = item.action
     if action == "adopt":
         found = f" {safe(str(change['id']))}" if change.get("id") else ""
         return f"adopt existing object{found}"
@@ -95,17 +95,23 @@ def _list_diff(old: list, new: list) -> list[str]:
     return lines
 
 
+@lru_cache(maxsize=None)
+def _symbol(action: str, color: bool) -> str:
+    """An action's symbol, styled once per action (a plan may show one line per object)."""
+    return style(SYMBOLS.get(action, "?"), color, fg=ACTION_COLORS.get(action), bold=True)
+
+
 def _item_lines(item: Item, color: bool) -> list[str]:
     action = item.action
-    symbol = style(SYMBOLS.get(action, "?"), color, fg=ACTION_COLORS.get(action), bold=True)
-    lines = [f"  {symbol} {safe(item.address)} ({_label(item)})"]
-    reason = item.change.get("reason")
+    change = item.change
+    lines = [f"  {_symbol(action, color)} {safe(item.address)} ({_label(item, action)})"]
+    reason = change.get("reason")
     if reason and action != "forget":
         lines.append(f"      because {safe(str(reason))}")
     if action not in ("delete", "forget"):
         for field in item.fields:
             lines.extend(_field_lines(item, field))
-    kept = item.change.get("kept")
+    kept = change.get("kept")
     if kept and not item.drift:
         lines.append(f"      left as they are live: {', '.join(safe(str(k)) for k in kept)}")
     return lines

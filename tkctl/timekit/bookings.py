@@ -54,7 +54,9 @@ def bookings_at_risk(client: TimekitClient, changes: Iterable[Change], now: date
 
 
 def booking_warnings(changes: Iterable[Change], bookings: dict[str, int]) -> list[str]:
-    warnings = []
+    warnings: list[str] = []
+    if not bookings:  # the usual case: not a change per object of a first import walked for nothing
+        return warnings
     for change in changes:
         n = bookings.get(change.address)
         if not n:

@@ -212,3 +212,34 @@ def test_untracked_project_is_adopted_by_slug():
     live = LiveState.from_payloads([], [live_project("p9", None, slug="consult-now"), live_project("p8", None)])
     (change,) = build_plan(desired(p), live, {}).changes
     assert (change.action, change.id) == ("adopt", "p9")
+
+
+def test_objects_found_by_their_tag_never_index_the_account_by_natural_key():
+    """A first import of objects tkctl made finds each by its tag; the email and slug index
+    (a pass over every live resource and project) is built only when a tag finds nothing,
+    and a later lookup by email still finds its object."""
+    from tkctl.core.match import Matcher
+
+    a, b = res("a", email="a@x.io"), res("b", email="B@x.io")
+    live = LiveState.from_payloads([live_resource("r1", "a", email="a@x.io"), live_resource("r2", None, email="b@x.io")],
+                                   [])
+    matcher = Matcher(live, {})
+    assert matcher.untracked(a).id == "r1"
+    assert not matcher._natural_built
+    assert matcher.untracked(b).id == "r2"
+    assert matcher._natural_built
+    matcher.bind("resource", "b", "r2")
+    assert matcher.untracked(b) is None  # claimed: never adopted twice
+
+
+def test_live_reads_get_settles_a_deferred_fingerprint_and_keeps_absent_apart_from_unknown():
+    from tkctl.core.plan import LiveReads
+
+    reads = LiveReads({"resource.gone": None})
+    calls = []
+    reads.defer("resource.a", lambda: calls.append(1) or "sha256:a")
+    assert reads.get("resource.a") == "sha256:a" and reads.get("resource.a") == "sha256:a"
+    assert calls == [1]  # worked out once
+    assert reads.get("resource.gone", "unknown") is None  # read, and absent from the account
+    assert reads.get("resource.never") is None and reads.get("resource.never", "x") == "x"
+    assert dict(reads) == {"resource.gone": None, "resource.a": "sha256:a"}

@@ -54,6 +54,9 @@ from typing import Any, Callable, Mapping
 FORMAT = 2
 CACHE_DIR_ENV = "TKCTL_CACHE_DIR"
 NO_CACHE_ENV = "TKCTL_NO_CACHE"
+# A temporary file this long untouched belongs to a write that was killed: writing an entry
+# takes seconds. A write whose file was swept anyway fails quietly: no entry, no error.
+STALE_TEMP_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,7 @@ def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[]
                     f.write(pickled)
                 pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, slot)
+            _sweep_stale_temp_files(slot.parent)
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -302,6 +306,20 @@ def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[]
             raise
     except OSError:
         return  # a folder or disk that refuses the entry: no entry, no error
+
+
+def _sweep_stale_temp_files(folder: Path, now: float | None = None) -> None:
+    """Delete the temporary files of writes that were killed before they could (a child
+    killed at its deadline, a command killed mid-write): each leaves its own, so they would
+    pile up. Only files untouched for STALE_TEMP_SECONDS go, never one another command is
+    still writing."""
+    cutoff = (time.time() if now is None else now) - STALE_TEMP_SECONDS
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".tmp-") and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
 
 
 def _private(st: os.stat_result) -> bool:

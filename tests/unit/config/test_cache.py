@@ -383,3 +383,20 @@ def test_a_second_process_writing_a_first_load_finds_its_blocks_ahead_of_the_nex
     assert indexed == []
     same(edited, load(folder, None))
     assert any(o.fields.get("name") == "Dr. Anna Jonas" for o in edited.desired)
+
+
+def test_a_write_sweeps_the_temporary_files_of_killed_writes_but_not_of_running_ones(folder, cache, tmp_path):
+    """A writer killed mid-write leaves its `.tmp-` file; the next write deletes those untouched
+    for an hour, and leaves a recent one (another command may be writing it) and other files."""
+    entries = tmp_path / "cache" / "config"
+    entries.mkdir(parents=True, mode=0o700)
+    stale, fresh, other = entries / ".tmp-killed", entries / ".tmp-writing", entries / "notes.txt"
+    for path in (stale, fresh, other):
+        path.write_bytes(b"partial")
+    old = time.time() - cache_module.STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    load(folder, cache)
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()
+    assert len(list(entries.glob("*.pickle"))) == 1

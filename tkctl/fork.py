@@ -7,6 +7,8 @@ an edit (`config/twocores.py`), and writing the config cache's entry (`config/ca
 of its own, killed, out of memory, stuck past the wait) costs only time: the caller does the
 work itself. The child writes to neither standard stream and never returns into the parent's
 code (`os._exit`): it touches nothing another thread of the parent may have held a lock on.
+A child may send its result first and go on with work of its own (`Then`: a load after an
+edit, then the cache entry it makes), which the parent waits for only at its end (`Child`).
 
 Only on Linux with two usable cores; `TKCTL_NO_FORK=1` keeps all work in the tkctl process.
 """
@@ -21,7 +23,8 @@ import signal
 import sys
 import time
 import warnings
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
 
 T = TypeVar("T")
 
@@ -45,11 +48,51 @@ def _can_fork() -> bool:
         return (os.cpu_count() or 1) >= 2
 
 
+@dataclass(frozen=True)
+class Then(Generic[T]):
+    """What `work` returns to have `value` sent at once and `after` run in the child once it
+    is sent: the parent goes on with `value` while the child finishes (saving a cache entry)."""
+
+    value: T
+    after: Callable[[], None]
+
+
+class Child:
+    """A child that has sent its result and may still be at its `Then.after` work."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the child to end; whether its after-work succeeded. A
+        child still running then is killed. Either way it is reaped."""
+        deadline = time.monotonic() + seconds
+        delay = 0.001
+        while True:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid:
+                return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            left = deadline - time.monotonic()
+            if left <= 0:
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+                _reap(self.pid)
+                return False
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 0.05)
+
+
 @contextlib.contextmanager
-def forked(work: Callable[[], T]) -> Iterator[Callable[[float], T | None]]:
+def forked(work: Callable[[], T | Then[T]],
+           leave: Callable[[Child], None] | None = None) -> Iterator[Callable[[float], T | None]]:
     """Run `work` in a forked child; yields `collect(wait)`, which waits up to `wait` seconds
     for its result: None if the child failed or took longer (it is then killed). A child not
-    collected when the block ends is killed too; either way it is reaped."""
+    collected when the block ends is killed too; either way it is reaped. With `leave`, a
+    child that sent its result is handed to `leave` when the block ends, to be waited for
+    there (its `Then.after` work may still be running), instead of being waited for here."""
     try:
         read_end, write_end = os.pipe()
     except OSError:  # out of file descriptors: the caller does the work itself
@@ -78,7 +121,8 @@ def forked(work: Callable[[], T]) -> Iterator[Callable[[float], T | None]]:
             return None  # the block's end kills it
         finished = True
         os.close(read_end)
-        _reap(pid)
+        if leave is None:
+            _reap(pid)
         try:
             status, value = pickle.loads(data)
         except Exception:  # noqa: BLE001 - a child that died mid-write: read here instead
@@ -93,6 +137,8 @@ def forked(work: Callable[[], T]) -> Iterator[Callable[[float], T | None]]:
                 os.kill(pid, signal.SIGKILL)
             os.close(read_end)
             _reap(pid)
+        elif leave is not None:
+            leave(Child(pid))
 
 
 def _read_all(fd: int, deadline: float) -> bytes | None:
@@ -117,13 +163,21 @@ def _child(work: Callable[[], Any], read_end: int, write_end: int) -> None:
         os.close(read_end)
         sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed by _exit
         warnings.simplefilter("ignore")
+        after = None
         try:
-            data = pickle.dumps(("ok", work()), protocol=pickle.HIGHEST_PROTOCOL)
+            result = work()
+            if isinstance(result, Then):
+                result, after = result.value, result.after
+            data = pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
         except BaseException:  # noqa: BLE001 - any failure: the parent reads these files itself
             data = pickle.dumps(("failed", None))
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(data)
+        if after is not None:  # the parent has its result and goes on; this is the child's own time
+            status = 1
+            after()
+            status = 0
     finally:
         os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
 

@@ -90,3 +90,54 @@ def test_no_pipe_or_no_process_to_spare_reads_everything_here(monkeypatch, call)
     monkeypatch.setattr(os, call, refused)
     with fork.forked(lambda: 1) as collect:
         assert collect(30) is None
+
+
+def _wait_for(path: Path) -> None:
+    while not path.exists():
+        time.sleep(0.01)
+
+
+def test_a_then_result_arrives_before_the_childs_after_work_which_the_leaver_waits_for(tmp_path):
+    """The parent has the value while the child is still at its after-work (it waits for a
+    file the parent makes only once it has the value: were the value held back until the
+    after-work ended, this would never return); `Child.wait` then sees it succeed."""
+    gate, done, left = tmp_path / "gate", tmp_path / "done", []
+
+    def after() -> None:
+        _wait_for(gate)
+        done.write_text("saved")
+
+    with fork.forked(lambda: fork.Then({"value": 7, "pid": os.getpid()}, after), left.append) as collect:
+        got = collect(30)
+    assert got["value"] == 7 and not done.exists()
+    (child,) = left
+    assert child.pid == got["pid"]
+    gate.touch()
+    assert child.wait(30) is True
+    assert done.read_text() == "saved"
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # reaped
+
+
+def test_an_after_work_that_fails_or_hangs_is_reported_and_the_child_reaped(tmp_path):
+    def fails() -> None:
+        raise OSError("disk full")
+
+    left: list[fork.Child] = []
+    with fork.forked(lambda: fork.Then("sent", fails), left.append) as collect:
+        assert collect(30) == "sent"
+    assert left[0].wait(30) is False
+    with fork.forked(lambda: fork.Then("sent", lambda: _wait_for(tmp_path / "never")), left.append) as collect:
+        assert collect(30) == "sent"
+    assert left[1].wait(0.2) is False  # stuck: killed
+    for child in left:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child.pid, os.WNOHANG)
+
+
+def test_a_child_left_nobody_is_still_reaped_when_the_block_ends():
+    """Without `leave`, a Then's after-work is waited for by `collect` itself."""
+    with fork.forked(lambda: fork.Then(os.getpid(), lambda: None)) as collect:
+        pid = collect(30)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

@@ -49,7 +49,10 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+if TYPE_CHECKING:
+    from tkctl.fork import Child
 
 FORMAT = 2
 CACHE_DIR_ENV = "TKCTL_CACHE_DIR"
@@ -214,6 +217,28 @@ class ConfigCache:
         _PENDING.append(entry)
 
 
+    def writer_left(self, child: Child) -> None:
+        """`child` sent a load and is saving its entry (`loader._reuse_pickled`): a deferred
+        cache waits for it in `flush_deferred`, once the command's work is done; any other
+        waits now, so that the next load finds the entry."""
+        waiting = _ChildWrite(child)
+        if self.deferred:
+            _PENDING.append(waiting)
+        else:
+            waiting.finish()
+
+
+@dataclass
+class _ChildWrite:
+    """An entry a child saves after sending its load. If it fails or is stuck (it is then
+    killed), nothing is saved and the next load reads the changed files again."""
+
+    child: Child
+
+    def finish(self) -> None:
+        self.child.wait(WRITER_WAIT)
+
+
 @dataclass
 class _Entry:
     """One entry to write, and the child writing it, if one was started."""
@@ -268,8 +293,8 @@ class _Entry:
 # Seconds `flush_deferred` waits at least for a child writing an entry.
 WRITER_WAIT = 10.0
 
-# Entries stored by deferred caches, written by `flush_deferred`.
-_PENDING: list[_Entry] = []
+# Entries stored by deferred caches, written (or waited for) by `flush_deferred`.
+_PENDING: list[_Entry | _ChildWrite] = []
 
 
 def flush_deferred() -> None:

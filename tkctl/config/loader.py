@@ -51,7 +51,7 @@ from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState, Field
 from tkctl.core.normalize import MANAGED_FIELDS
 from tkctl.core.plan import config_digest, desired_record
 from tkctl.errors import ConfigError, Location, Problem
-from tkctl.fork import fork_allowed
+from tkctl.fork import Then, fork_allowed
 from tkctl.gcpause import collector_paused
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -164,7 +164,8 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         if fork_allowed(environ) and cache.has_previous(root, inputs):
             # An entry of an earlier version: reused on the second core while this process
             # reads the account; None if the child met anything a full read must report.
-            got = load_apart(lambda: _reuse_pickled(root, inputs, files, cache.directory), files)
+            got = load_apart(lambda: _reuse_pickled(root, inputs, files, cache.directory), files,
+                             leave=cache.writer_left)
             if got is not None:
                 report.desired, report.warnings = pickle.loads(got)
                 return report
@@ -202,15 +203,16 @@ def _reuse_load(root: Path, inputs: ReaderInputs, files: list[Path], cache: Conf
     return _load_objects(root, inputs, files, [], warnings, cache, Previous(*previous)), warnings
 
 
-def _reuse_pickled(root: Path, inputs: ReaderInputs, files: list[Path], directory: Path) -> bytes | None:
-    """`_reuse_load`'s result pickled, as the new cache entry (written here) keeps it, with
-    what plans derive from it: for a second process to send (`config/twocores.py`)."""
+def _reuse_pickled(root: Path, inputs: ReaderInputs, files: list[Path], directory: Path) -> Then[bytes] | None:
+    """`_reuse_load`'s result pickled, as the new cache entry keeps it, with what plans derive
+    from it: for a second process to send (`config/twocores.py`), and then save as the entry,
+    while tkctl goes on with the load."""
     cache = ConfigCache(directory, hold=True)
     if _reuse_load(root, inputs, files, cache) is None or cache.held is None:
         return None
-    pickled = cache.held.pickled()
-    cache.held.write(pickled)
-    return pickled
+    entry = cache.held
+    pickled = entry.pickled()
+    return Then(pickled, lambda: entry.write(pickled))
 
 
 def _load_objects(root: Path, inputs: ReaderInputs, files: list[Path], problems: list[Problem],

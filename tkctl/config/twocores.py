@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, TypeVar
 
 from tkctl.config.constraints import ZONES_SEEN
 from tkctl.config.reuse import ObjectRead, unlocated
-from tkctl.fork import fork_allowed, forked
+from tkctl.fork import Child, Then, fork_allowed, forked
 
 T = TypeVar("T")
 
@@ -118,14 +118,17 @@ def read_files(reader: _FileReader, files: list[Path], apart: list[Path]) -> Ite
         yield reader.take(mine[path])
 
 
-def load_apart(work: Callable[[], T], files: list[Path]) -> T | None:
+def load_apart(work: Callable[[], T | Then[T]], files: list[Path], leave: Callable[[Child], None] | None = None
+               ) -> T | None:
     """`work()`, a whole load, done in a forked child while this process reads the account;
-    None if the child failed (the work raised) or took far longer than reading `files` should."""
+    None if the child failed (the work raised) or took far longer than reading `files` should.
+    `leave`: given the child once its result is here, if it is still at its `Then.after` work
+    (saving the cache's entry)."""
     try:
         size = sum(os.stat(path).st_size for path in files)
     except OSError:
         return None  # the full read reports it
-    with forked(work) as collect:
+    with forked(work, leave) as collect:
         got = collect(max(CHILD_WAIT, size / LOAD_BYTES_PER_SECOND))
     log.debug("config: %s", "changes read in a second process, the rest taken from the cache" if got is not None
               else "the second process gave no answer; reading the files here")

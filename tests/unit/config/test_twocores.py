@@ -43,9 +43,9 @@ class Forks:
                 self.read_here.append(path.name)
             return read_apart(reader, path)
 
-        def counting_forked(work):
+        def counting_forked(work, leave=None):
             self.forks += 1
-            return forked(work)
+            return forked(work, leave)
 
         def counting_load(*args, **kw):
             self.loads.append(bool(kw.get("apart")))
@@ -197,6 +197,24 @@ def test_a_load_reusing_the_entry_is_done_in_a_second_process(tmp_path, monkeypa
     derived = [obj.derived.get(("record", True)) for obj in loaded.desired]
     assert all(derived), "the child sends what plans derive from each object"
     parsed.reset()
+    again = check_config(root, ONE_CORE, cache=cache)  # the child saved the new entry: a hit
+    assert parsed.texts == [] and parsed.reused == 0
+    _same(again, loaded)
+
+
+def test_a_deferred_cache_has_the_second_process_save_the_entry_after_sending_the_load(tmp_path, monkeypatch):
+    """The command goes on with the load as soon as it arrives; the child saves the entry
+    meanwhile, and the command waits for it only when it flushes the cache (at its end)."""
+    from tkctl.config import cache as cache_module
+
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    root, _, cache = _reuse_setup(tmp_path)
+    deferred = ConfigCache(cache.directory, deferred=True, background=True)
+    loaded = check_config(root, TWO_CORES, cache=deferred)
+    assert [type(p).__name__ for p in cache_module._PENDING] == ["_ChildWrite"]
+    flush_deferred()
+    assert cache_module._PENDING == []
+    parsed = Parsed(monkeypatch)
     again = check_config(root, ONE_CORE, cache=cache)  # the child saved the new entry: a hit
     assert parsed.texts == [] and parsed.reused == 0
     _same(again, loaded)

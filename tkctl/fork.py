@@ -67,6 +67,12 @@ class Child:
         """Wait up to `seconds` for the child to end; whether its after-work succeeded. A
         child still running then is killed. Either way it is reaped."""
         deadline = time.monotonic() + seconds
+        with contextlib.suppress(AttributeError, OSError):  # no pidfd (Linux before 5.3): polled below
+            pidfd = os.pidfd_open(self.pid)  # readable once the child has ended
+            try:
+                select.select([pidfd], [], [], max(0.0, seconds))
+            finally:
+                os.close(pidfd)
         delay = 0.001
         while True:
             try:

@@ -97,7 +97,7 @@ def _wait_for(path: Path) -> None:
         time.sleep(0.01)
 
 
-def test_a_then_result_arrives_before_the_childs_after_work_which_the_leaver_waits_for(tmp_path):
+def test_a_then_result_arrives_before_the_childs_after_work_which_the_leaver_waits_for(tmp_path, child_waits):
     """The parent has the value while the child is still at its after-work (it waits for a
     file the parent makes only once it has the value: were the value held back until the
     after-work ended, this would never return); `Child.wait` then sees it succeed."""
@@ -119,7 +119,18 @@ def test_a_then_result_arrives_before_the_childs_after_work_which_the_leaver_wai
         os.waitpid(child.pid, os.WNOHANG)  # reaped
 
 
-def test_an_after_work_that_fails_or_hangs_is_reported_and_the_child_reaped(tmp_path):
+@pytest.fixture(params=["pidfd", "polled"])
+def child_waits(request, monkeypatch):
+    """`Child.wait` with a pidfd to wait on, and as on a kernel without one (polled)."""
+    if request.param == "polled":
+        def no_pidfd(pid: int) -> int:
+            raise OSError(38, "Function not implemented")
+
+        monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    return request.param
+
+
+def test_an_after_work_that_fails_or_hangs_is_reported_and_the_child_reaped(tmp_path, child_waits):
     def fails() -> None:
         raise OSError("disk full")
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -158,40 +159,46 @@ class ConfigCache:
         found = self._open(root, reader, unchanged, with_index=False)
         return None if found is None else found[0]
 
-    def previous(self, root: Path, reader: ReaderInputs) -> tuple[Any, Any, list[str]] | None:
+    def previous(self, root: Path, reader: ReaderInputs, raw: bytes | None = None
+                 ) -> tuple[Any, Any, list[str]] | None:
         """(result, index, time zones) of the entry of an earlier load of this folder by this
         tkctl with these settings, whatever its files were; None if there is none. The loader
-        reuses what did not change (`config/reuse.py`)."""
-        found = self._open(root, reader, lambda inputs: True, with_index=True)
+        reuses what did not change (`config/reuse.py`). `raw`: that entry as `previous_raw`
+        read it."""
+        found = self._open(root, reader, lambda inputs: True, with_index=True, raw=raw)
         return None if found is None else (found[0], found[1], found[2]["timezones"])
 
-    def has_previous(self, root: Path, reader: ReaderInputs) -> bool:
-        """Whether `previous` may find an entry: one of this tkctl, folder and settings (its
-        header read, nothing unpickled)."""
-        return self._open(root, reader, lambda inputs: True, with_index=False, header_only=True) is not None
+    def previous_raw(self, root: Path, reader: ReaderInputs) -> bytes | None:
+        """The bytes of the entry `previous` would take (its header checked, nothing
+        unpickled), or None. Read once, so that a second process reusing it (`raw` to
+        `previous`) and this process taking its unchanged objects (`result_of`) read one entry."""
+        found = self._open(root, reader, lambda inputs: True, with_index=False, whole=True)
+        return None if found is None else found[0]
 
     def _open(self, root: Path, reader: ReaderInputs, accept: Callable[[dict[str, Any]], bool],
-              with_index: bool, header_only: bool = False) -> tuple[Any, Any, dict[str, Any]] | None:
+              with_index: bool, whole: bool = False, raw: bytes | None = None
+              ) -> tuple[Any, Any, dict[str, Any]] | None:
         """(result, index or None, inputs) of the folder's entry if it is safe, of this tkctl,
-        folder and settings, its time zones still known, and `accept(inputs)`."""
+        folder and settings, its time zones still known, and `accept(inputs)`; with `whole`,
+        (the entry's bytes, None, inputs) instead. `raw`: the entry's bytes, as `whole` gave."""
         try:
             slot = self._slot(root, reader)
-            with open(slot, "rb") as f:
-                if not _private(os.fstat(f.fileno())) or not _private(os.stat(slot.parent)):
+            with (open(slot, "rb") if raw is None else io.BytesIO(raw)) as f:
+                if raw is None and (not _private(os.fstat(f.fileno())) or not _private(os.stat(slot.parent))):
                     return None
-                header = json.loads(f.readline())
+                first = f.readline()
+                header = json.loads(first)
                 expected = self._header(root, reader)
                 inputs = header.get("inputs")
                 if inputs is None or {k: header.get(k) for k in expected} != expected:
                     return None
                 if not accept(inputs) or not _zones_known(inputs["timezones"]):
                     return None
-                if header_only:
-                    return None, None, inputs
+                if whole:
+                    return first + f.read(), None, inputs
                 result = pickle.load(f)
                 return result, pickle.load(f) if with_index else None, inputs
-        except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError, AttributeError,
-                ImportError, IndexError):
+        except _UNREADABLE:
             return None  # no entry, or one this tkctl cannot read: load from the files
 
     def store(self, root: Path, reader: ReaderInputs, inputs: Inputs, result: Any,
@@ -283,6 +290,11 @@ class _Entry:
         """Write the entry (its result already `pickled`, if given)."""
         _write(self.slot, self.header, self.result, self.prepare, self.index, pickled)
 
+    def complete(self) -> None:
+        """Work out what the entry keeps beyond the load (`prepare`: the plan forms)."""
+        if self.prepare is not None:
+            self.prepare()
+
     def pickled(self) -> bytes:
         """The result, completed by `prepare`, as the entry keeps it."""
         if self.prepare is not None:
@@ -331,6 +343,19 @@ def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[]
             raise
     except OSError:
         return  # a folder or disk that refuses the entry: no entry, no error
+
+
+# What reading an entry this tkctl cannot use raises.
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+               IndexError)
+
+
+def result_of(raw: bytes) -> Any | None:
+    """The result kept in an entry's bytes (`ConfigCache.previous_raw`), or None."""
+    try:
+        return pickle.loads(memoryview(raw)[raw.index(b"\n") + 1:])  # the header is one line
+    except _UNREADABLE:
+        return None
 
 
 def _sweep_stale_temp_files(folder: Path, now: float | None = None) -> None:

@@ -30,14 +30,14 @@ import yaml
 from yaml.nodes import Node
 
 from tkctl.config.availability import availability_issues
-from tkctl.config.cache import ConfigCache, Inputs, ReaderInputs, file_record
+from tkctl.config.cache import ConfigCache, Inputs, ReaderInputs, file_record, result_of
 from tkctl.config.blocks import index_blocks, index_known, read_blocks
 from tkctl.config.chunks import split_objects
 from tkctl.config.constraints import ZONES_SEEN, constraint_issues, constraint_warnings, timezone_issues
 from tkctl.config.expectations import check_tests, read_tests
 from tkctl.config.fieldpath import FieldPath, describe, format_path
 from tkctl.config.references import Entry, reference_problems, uniqueness_problems
-from tkctl.config.reuse import FileIndex, ObjectRead, Previous, Reread, object_index, reused
+from tkctl.config.reuse import FileIndex, ObjectRead, Previous, Reread, from_delta, object_index, reused, state_delta
 from tkctl.config.schema import SchemaIssue, check_schema, describe_value, did_you_mean, load_schema
 from tkctl.config.settings import SETTINGS_FILE, Settings, read_settings
 from tkctl.config.twocores import FileRead, child_files, load_apart, read_files
@@ -161,13 +161,14 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         if hit is not None:
             report.desired, report.warnings = hit
             return report
-        if fork_allowed(environ) and cache.has_previous(root, inputs):
+        raw = cache.previous_raw(root, inputs) if fork_allowed(environ) else None
+        if raw is not None:
             # An entry of an earlier version: reused on the second core while this process
             # reads the account; None if the child met anything a full read must report.
-            got = load_apart(lambda: _reuse_pickled(root, inputs, files, cache.directory), files,
-                             leave=cache.writer_left)
+            got = _reuse_apart(root, inputs, files, cache, raw)
+            del raw
             if got is not None:
-                report.desired, report.warnings = pickle.loads(got)
+                report.desired, report.warnings = got
                 return report
         else:
             try:
@@ -192,27 +193,51 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
 
 
 def _reuse_load(root: Path, inputs: ReaderInputs, files: list[Path], cache: ConfigCache,
-                warnings: list[Problem] | None = None) -> tuple[DesiredState, list[Problem]] | None:
-    """The load of `files` taking what did not change from the folder's cache entry (and
-    saving the new entry), with its warnings; None without an entry. Any problem raises
-    Reread: only a full read reports problems."""
-    previous = cache.previous(root, inputs)
-    if previous is None:
+                warnings: list[Problem] | None = None, raw: bytes | None = None
+                ) -> tuple[DesiredState, list[Problem], Previous] | None:
+    """The load of `files` taking what did not change from the folder's cache entry (`raw`,
+    if read already), and saving the new entry: with its warnings and the entry it reused;
+    None without an entry. Any problem raises Reread: only a full read reports problems."""
+    found = cache.previous(root, inputs, raw)
+    if found is None:
         return None
     warnings = [] if warnings is None else warnings
-    return _load_objects(root, inputs, files, [], warnings, cache, Previous(*previous)), warnings
+    previous = Previous(*found)
+    state = _load_objects(root, inputs, files, [], warnings, cache, previous)
+    assert state is not None  # with an entry to reuse, a problem raises Reread
+    return state, warnings, previous
 
 
-def _reuse_pickled(root: Path, inputs: ReaderInputs, files: list[Path], directory: Path) -> Then[bytes] | None:
-    """`_reuse_load`'s result pickled, as the new cache entry keeps it, with what plans derive
-    from it: for a second process to send (`config/twocores.py`), and then save as the entry,
-    while tkctl goes on with the load."""
-    cache = ConfigCache(directory, hold=True)
-    if _reuse_load(root, inputs, files, cache) is None or cache.held is None:
+def _reuse_apart(root: Path, inputs: ReaderInputs, files: list[Path], cache: ConfigCache,
+                 raw: bytes) -> tuple[DesiredState, list[Problem]] | None:
+    """The load reusing the entry `raw` (`_reuse_load`), done by a second process while this
+    one reads the account; None if the child failed or met anything a full read must report.
+
+    The child sends only what this process cannot take from the entry itself (`StateDelta`:
+    the objects read again, and where the others are), and this process unpickles the entry's
+    state meanwhile: at 20,000 resources, pickling the whole load and unpickling it here
+    took 1.2 s on the way. The child then saves the new entry while this process plans."""
+    got = load_apart(lambda: _reuse_delta(root, inputs, files, cache.directory, raw), files,
+                     lambda: result_of(raw), leave=cache.writer_left)
+    if got is None or got[1] is None:
         return None
+    delta, (previous, _) = got
+    return from_delta(previous, pickle.loads(delta))
+
+
+def _reuse_delta(root: Path, inputs: ReaderInputs, files: list[Path], directory: Path,
+                 raw: bytes) -> Then[bytes] | None:
+    """In the second process: `_reuse_load` of the entry `raw`, sent as a pickled StateDelta
+    with what plans derive from each object worked out, then saved as the new entry."""
+    cache = ConfigCache(directory, hold=True)
+    loaded = _reuse_load(root, inputs, files, cache, raw=raw)
     entry = cache.held
-    pickled = entry.pickled()
-    return Then(pickled, lambda: entry.write(pickled))
+    if loaded is None or entry is None:
+        return None
+    state, warnings, previous = loaded
+    entry.complete()
+    delta = pickle.dumps(state_delta(previous.objects, state, warnings), protocol=pickle.HIGHEST_PROTOCOL)
+    return Then(delta, entry.write)
 
 
 def _load_objects(root: Path, inputs: ReaderInputs, files: list[Path], problems: list[Problem],

@@ -31,7 +31,7 @@ from typing import Any
 
 from tkctl.config.references import Entry
 from tkctl.core.expect import AvailabilityTest
-from tkctl.core.model import KIND_OF_SECTION, DesiredObject, FieldLocations
+from tkctl.core.model import KIND_OF_SECTION, DesiredObject, DesiredState, FieldLocations
 from tkctl.errors import Location, Problem
 
 
@@ -147,6 +147,72 @@ def moved_object(obj: DesiredObject, file: str, lines: int) -> DesiredObject:
     assert isinstance(obj.field_locations, FieldLocations)
     return dataclasses.replace(obj, location=_moved(obj.location, file, lines),
                                field_locations=obj.field_locations.moved(file, lines))
+
+
+@dataclass
+class StateDelta:
+    """A load that reused an entry, as the second process that did it sends it back to a
+    process holding the same entry's state (`loader._reuse_apart`): far less to pickle and
+    unpickle than the whole state.
+
+    `layout` has one item per object, in the load's order: an int, the place of that very
+    object in the entry's state; (place, file, lines), that object moved `lines` down in
+    `file` (`moved_object`); or the object itself, read again."""
+
+    layout: list[Any]
+    moves: list[tuple[str, str]]
+    tests: dict[str, AvailabilityTest]
+    warnings: list[Problem]
+    digest: str | None  # the config digest, worked out by the second process
+
+
+def state_delta(previous: list[DesiredObject], state: DesiredState, warnings: list[Problem]) -> StateDelta:
+    """`state` (loaded reusing the entry whose objects are `previous`) as a StateDelta."""
+    place = {id(obj): i for i, obj in enumerate(previous)}
+    by_key = {(obj.kind, obj.key): i for i, obj in enumerate(previous)}
+    layout: list[Any] = []
+    for obj in state.objects.values():
+        i = place.get(id(obj))
+        if i is None:
+            i = by_key.get((obj.kind, obj.key))
+            moved = None if i is None else _moved_from(previous[i], obj)
+            layout.append(obj if moved is None else (i, *moved))
+        else:
+            layout.append(i)
+    return StateDelta(layout, list(state.moves), dict(state.tests), list(warnings), state.digest)
+
+
+def _moved_from(old: DesiredObject, new: DesiredObject) -> tuple[str, int] | None:
+    """(file, lines) if `new` is exactly `moved_object(old, file, lines)`; else None."""
+    if not (new.derived is old.derived and new.fields is old.fields and new.refs is old.refs
+            and new.lifecycle is old.lifecycle and new.kind == old.kind and new.key == old.key
+            and new.location is not None and old.location is not None
+            and isinstance(new.field_locations, FieldLocations) and isinstance(old.field_locations, FieldLocations)):
+        return None
+    file, lines = new.location.file, new.location.line - old.location.line
+    if not lines or _moved(old.location, file, lines) != new.location:
+        return None
+    again, got = old.field_locations.moved(file, lines), new.field_locations
+    if (again._files, again._names, again._positions) != (got._files, got._names, got._positions):
+        return None
+    return file, lines
+
+
+def from_delta(previous: DesiredState, delta: StateDelta) -> tuple[DesiredState, list[Problem]]:
+    """The load `delta` describes, made from `previous`, the state of the entry it reused."""
+    objects = list(previous.objects.values())
+    state = DesiredState(moves=delta.moves, tests=delta.tests)
+    into = state.objects
+    for item in delta.layout:
+        if type(item) is int:
+            obj = objects[item]
+        elif type(item) is tuple:
+            obj = moved_object(objects[item[0]], item[1], item[2])
+        else:
+            obj = item
+        into[(obj.kind, obj.key)] = obj
+    state.digest = delta.digest
+    return state, delta.warnings
 
 
 def moved_problem(problem: Problem, file: str, lines: int) -> Problem:

@@ -43,6 +43,7 @@ from tkctl.config.reuse import ObjectRead, unlocated
 from tkctl.fork import Child, Then, fork_allowed, forked
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 if TYPE_CHECKING:
     from tkctl.config.loader import _FileReader
@@ -118,21 +119,22 @@ def read_files(reader: _FileReader, files: list[Path], apart: list[Path]) -> Ite
         yield reader.take(mine[path])
 
 
-def load_apart(work: Callable[[], T | Then[T]], files: list[Path], leave: Callable[[Child], None] | None = None
-               ) -> T | None:
-    """`work()`, a whole load, done in a forked child while this process reads the account;
-    None if the child failed (the work raised) or took far longer than reading `files` should.
-    `leave`: given the child once its result is here, if it is still at its `Then.after` work
-    (saving the cache's entry)."""
+def load_apart(work: Callable[[], T | Then[T]], files: list[Path], meanwhile: Callable[[], U],
+               leave: Callable[[Child], None] | None = None) -> tuple[T, U] | None:
+    """`work()`, a whole load, done in a forked child while this process reads the account
+    and does `meanwhile()`: (what each gave), or None if the child failed (the work raised) or
+    took far longer than reading `files` should. `leave`: given the child once its result is
+    here, if it is still at its `Then.after` work (saving the cache's entry)."""
     try:
         size = sum(os.stat(path).st_size for path in files)
     except OSError:
         return None  # the full read reports it
     with forked(work, leave) as collect:
+        here = meanwhile()
         got = collect(max(CHILD_WAIT, size / LOAD_BYTES_PER_SECOND))
     log.debug("config: %s", "changes read in a second process, the rest taken from the cache" if got is not None
               else "the second process gave no answer; reading the files here")
-    return got
+    return None if got is None else (got, here)
 
 
 def child_files(files: list[Path], environ: Mapping[str, str]) -> list[Path]:

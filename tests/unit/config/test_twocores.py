@@ -22,7 +22,7 @@ from tkctl import fork
 from tkctl.config import loader, twocores
 from tkctl.config.cache import ConfigCache, flush_deferred
 from tkctl.config.loader import check_config
-from tkctl.core.plan import desired_canonical, record_of
+from tkctl.core.plan import config_digest, desired_canonical, record_of
 
 ONE_CORE = {"TIMEKIT_APP_TOKEN": "t", "TKCTL_NO_FORK": "1"}
 TWO_CORES = {"TIMEKIT_APP_TOKEN": "t"}
@@ -220,6 +220,57 @@ def test_a_deferred_cache_has_the_second_process_save_the_entry_after_sending_th
     _same(again, loaded)
 
 
+def test_the_second_process_sends_only_the_objects_read_again_and_where_the_others_went(tmp_path, monkeypatch):
+    """After a line is added inside r7's block, the child sends r7 itself, the objects above
+    it by their place in the entry, and those below as moved one line down; this process
+    rebuilds the load from its own copy of the entry, equal to a full read in everything,
+    with each object's plan forms and the config digest."""
+    from tkctl.config.reuse import StateDelta
+
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    root = tmp_path / "cfg"
+    path = _big(root)
+    cache = ConfigCache(tmp_path / "cache")
+    check_config(root, ONE_CORE, cache=cache)
+    path.write_text(path.read_text().replace("  r7:\n", "  r7:\n    # a locum\n", 1))
+    sent: list[StateDelta] = []
+    rebuild = loader.from_delta
+
+    def spy(previous, delta):
+        sent.append(delta)
+        return rebuild(previous, delta)
+
+    monkeypatch.setattr(loader, "from_delta", spy)
+    loaded = check_config(root, TWO_CORES, cache=cache)
+    (delta,) = sent
+    keys = [item.key if hasattr(item, "key") else item for item in delta.layout]
+    assert keys[:7] == list(range(7))  # r0 to r6: the entry's own objects
+    assert keys[7] == "r7"  # read again
+    assert delta.layout[8:] == [(i, str(path), 1) for i in range(8, 50)]  # one line lower
+    fresh = check_config(root, ONE_CORE)
+    _same(loaded, fresh)
+    assert loaded.desired.digest == config_digest(fresh.desired)
+    for obj in loaded.desired:
+        assert obj.derived[("record", True)][1] == record_of(desired_canonical(obj)), obj.key
+
+
+def test_an_object_equal_to_a_moved_one_but_not_made_from_it_is_sent_whole():
+    from tkctl.config.reuse import moved_object, state_delta
+    from tkctl.core.model import DesiredObject, DesiredState, FieldLocations
+    from tkctl.errors import Location
+
+    old = DesiredObject("resource", "a", {"name": "A"}, location=Location("r.yaml", 2, 3),
+                        field_locations=FieldLocations({"name": Location("r.yaml", 3, 11)}))
+    moved = moved_object(old, "r.yaml", 4)
+    alike = DesiredObject("resource", "a", {"name": "A"}, location=moved.location,
+                          field_locations=moved.field_locations)
+    assert alike == moved
+    for new, expected in ((old, 0), (moved, (0, "r.yaml", 4)), (alike, alike)):
+        state = DesiredState()
+        state.add(new)
+        assert state_delta([old], state, []).layout == [expected]
+
+
 def test_a_second_process_that_fails_leaves_the_load_to_this_one(tmp_path, monkeypatch):
     monkeypatch.setattr(fork, "_can_fork", lambda: True)
     root, _, cache = _reuse_setup(tmp_path)
@@ -227,7 +278,7 @@ def test_a_second_process_that_fails_leaves_the_load_to_this_one(tmp_path, monke
     def fails(*args):
         raise MemoryError("no room in the child")
 
-    monkeypatch.setattr(loader, "_reuse_pickled", fails)
+    monkeypatch.setattr(loader, "_reuse_delta", fails)
     parsed = Parsed(monkeypatch)
     loaded = check_config(root, TWO_CORES, cache=cache)
     assert len(parsed.texts) == 1  # read whole here

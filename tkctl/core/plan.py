@@ -113,6 +113,14 @@ class LiveReads(MutableMapping[str, "str | None"]):
     def __contains__(self, address: object) -> bool:
         return address in self._values or address in self._pending
 
+    def pick(self, addresses: list[str]) -> dict[str, str | None]:
+        """{address: fingerprint, or None when absent or unknown} for `addresses`: a plan's
+        `reads`, settling only the deferred ones it names."""
+        for address in self._pending.keys() & addresses:
+            self._settle(address)
+        values = self._values
+        return {a: values.get(a) for a in addresses}
+
     def get(self, address: str, default: str | None = None) -> str | None:  # type: ignore[override]
         """`Mapping.get` without its `try`/`KeyError` round: a plan's data asks once per object."""
         if address in self._pending:
@@ -178,7 +186,7 @@ class Plan:
 
         steps = self.steps  # sorted once: a plan without a state file has a step per object
         touched = self.touched(steps)
-        reads = self.live_fingerprints
+        ids = self.ids
         data = {
             "format_version": FORMAT_VERSION,
             "tkctl_version": tkctl_version,
@@ -190,8 +198,8 @@ class Plan:
             "has_changes": self.has_changes,
             "changes": [c.data() for c in self.changes],
             "steps": [s.data() for s in steps],
-            "ids": {a: self.ids[a] for a in touched if a in self.ids},
-            "reads": {a: reads.get(a) for a in touched},
+            "ids": {a: ids[a] for a in touched if a in ids},
+            "reads": self.live_fingerprints.pick(touched),
             "managed": dict(self.managed),
             "unmanaged": list(self.unmanaged),
             "bookings": dict(self.bookings),

@@ -24,7 +24,9 @@ def _escape(match: re.Match[str]) -> str:
 
 def safe(text: str) -> str:
     """A name or message with every control character written as a `\\uXXXX` escape."""
-    return _UNSAFE.sub(_escape, text)
+    # Every character _UNSAFE matches is one `isprintable` refuses: a printable text (nearly
+    # all of them) is returned as it is without a regex pass.
+    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
 
 
 def encode(value: Any) -> str:

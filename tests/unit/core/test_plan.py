@@ -243,3 +243,15 @@ def test_live_reads_get_settles_a_deferred_fingerprint_and_keeps_absent_apart_fr
     assert reads.get("resource.gone", "unknown") is None  # read, and absent from the account
     assert reads.get("resource.never") is None and reads.get("resource.never", "x") == "x"
     assert dict(reads) == {"resource.gone": None, "resource.a": "sha256:a"}
+
+
+def test_live_reads_pick_settles_only_the_addresses_it_is_given():
+    from tkctl.core.plan import LiveReads
+
+    reads = LiveReads({"resource.gone": None, "resource.b": "sha256:b"})
+    calls = []
+    reads.defer("resource.a", lambda: calls.append("a") or "sha256:a")
+    reads.defer("resource.c", lambda: calls.append("c") or "sha256:c")
+    assert reads.pick(["resource.a", "resource.b", "resource.gone", "resource.never"]) == {
+        "resource.a": "sha256:a", "resource.b": "sha256:b", "resource.gone": None, "resource.never": None}
+    assert calls == ["a"]

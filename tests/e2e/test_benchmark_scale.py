@@ -53,6 +53,11 @@ def test_scale_benchmark_prints_a_complete_table(tmp_path):
     assert table["plan, no change, config cached"][3] == "3"
     assert table["apply 5 creates"][3] == "8" and _number(table["apply 5 creates"][2]) >= 8
     assert "apply at 20: 5 writes" in proc.stdout and "0 requests failed" in proc.stdout
+    # validate and the plans run three times (--repeat's default); the table keeps the quickest.
+    for name in OPERATIONS[:5]:
+        runs = re.search(rf"- {re.escape(name)} at 20: runs of ([\d.]+), ([\d.]+), ([\d.]+) s", proc.stdout)
+        assert runs, name
+        assert _number(table[name][4]) == min(float(w) for w in runs.groups()), name
     goals = [line for line in proc.stdout.splitlines() if line.startswith("- [")]
     assert len(goals) >= 10 and all(re.match(r"- \[(met|NOT MET|not measured)\] ", g) for g in goals)
     assert (tmp_path / "size-20" / "config" / "new.yaml").is_file()

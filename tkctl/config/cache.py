@@ -223,9 +223,8 @@ class ConfigCache:
             entry.start()
         _PENDING.append(entry)
 
-
     def writer_left(self, child: Child) -> None:
-        """`child` sent a load and is saving its entry (`loader._reuse_pickled`): a deferred
+        """`child` sent a load and is saving its entry (`loader._reuse_delta`): a deferred
         cache waits for it in `flush_deferred`, once the command's work is done; any other
         waits now, so that the next load finds the entry."""
         waiting = _ChildWrite(child)
@@ -286,20 +285,15 @@ class _Entry:
                 return
         self.write()
 
-    def write(self, pickled: bytes | None = None) -> None:
-        """Write the entry (its result already `pickled`, if given)."""
-        _write(self.slot, self.header, self.result, self.prepare, self.index, pickled)
+    def write(self) -> None:
+        """Write the entry."""
+        _write(self.slot, self.header, self.result, self.prepare, self.index)
 
     def complete(self) -> None:
         """Work out what the entry keeps beyond the load (`prepare`: the plan forms)."""
         if self.prepare is not None:
             self.prepare()
 
-    def pickled(self) -> bytes:
-        """The result, completed by `prepare`, as the entry keeps it."""
-        if self.prepare is not None:
-            self.prepare()
-        return pickle.dumps(self.result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # Seconds `flush_deferred` waits at least for a child writing an entry.
@@ -316,9 +310,8 @@ def flush_deferred() -> None:
         _PENDING.pop(0).finish()
 
 
-def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any,
-           pickled: bytes | None = None) -> None:
-    if prepare is not None and pickled is None:
+def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any) -> None:
+    if prepare is not None:
         prepare()
     try:
         slot.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -328,10 +321,7 @@ def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[]
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(json.dumps(header).encode() + b"\n")
-                if pickled is None:
-                    pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-                else:
-                    f.write(pickled)
+                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, slot)
             _sweep_stale_temp_files(slot.parent)

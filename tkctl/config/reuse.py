@@ -192,8 +192,7 @@ def _moved_from(old: DesiredObject, new: DesiredObject) -> tuple[str, int] | Non
     file, lines = new.location.file, new.location.line - old.location.line
     if not lines or _moved(old.location, file, lines) != new.location:
         return None
-    again, got = old.field_locations.moved(file, lines), new.field_locations
-    if (again._files, again._names, again._positions) != (got._files, got._names, got._positions):
+    if not old.field_locations.moved(file, lines).packed_like(new.field_locations):
         return None
     return file, lines
 

@@ -20,10 +20,11 @@ warnings are what one process reading the files in order finds:
   on the child's core.
 
 A load after an edit, which reuses the config cache's entry (`config/reuse.py`), is done
-whole in a forked child (`load_apart`): it reads the changed blocks, checks the whole config,
-saves the new entry and sends the result, pickled once for both, while tkctl reads the account
-and the state. Any problem makes it give up: tkctl then reads the files itself, so every
-message is what a full read reports.
+whole in a forked child (`load_apart`): it reads the changed blocks and checks the whole
+config while tkctl reads the account and the state and unpickles the same entry. It sends back
+only what tkctl cannot take from that entry (`reuse.StateDelta`), then saves the new entry.
+Any problem makes it give up: tkctl then reads the files itself, so every message is what a
+full read reports.
 
 `TKCTL_NO_FORK=1` does all of it in the tkctl process.
 """

@@ -49,3 +49,11 @@ def test_from_yaml_marks_and_one_field_moved():
     assert "ui" not in packed  # the original is left as it was
     elsewhere = packed.with_location("name", Location("cfg/other.yaml", 9, 1))
     assert elsewhere["name"] == Location("cfg/other.yaml", 9, 1) and elsewhere["ui_file"] == packed["ui_file"]
+
+
+def test_packed_like_compares_names_order_and_places():
+    a = FieldLocations({"name": Location("r.yaml", 3, 5), "timezone": Location("r.yaml", 4, 5)})
+    assert a.packed_like(a.moved("r.yaml", 2).moved("r.yaml", -2))
+    assert not a.packed_like(a.moved("r.yaml", 1))
+    reordered = FieldLocations({"timezone": Location("r.yaml", 4, 5), "name": Location("r.yaml", 3, 5)})
+    assert reordered == a and not a.packed_like(reordered)  # `==` ignores order; packed_like does not

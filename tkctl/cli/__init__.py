@@ -88,8 +88,8 @@ def add_output_options(command: click.Command) -> None:
 
 
 # Each command's module, imported only when the command is looked up: `tkctl --version` or
-# `tkctl validate` then never imports what plan, apply or preview need (httpx, deepdiff, the
-# emulator, a browser driver). Every module defines `command`, named as its key here.
+# `tkctl validate` then never imports what plan, apply or preview need (httpx, the emulator,
+# a browser driver). Every module defines `command`, named as its key here.
 COMMAND_MODULES = {
     "apply": "tkctl.cli.apply",
     "completion": "tkctl.cli.completion",

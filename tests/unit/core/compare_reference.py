@@ -3,8 +3,9 @@
 `test_compare_fast_paths.py` checks that the planner of today gives exactly what this gives:
 the same canonical forms (so the same fingerprints in users' state files), field changes and
 plans. The code below is copied verbatim from `tkctl/core/normalize.py`, `diff.py`, `ignore.py`,
-`match.py` and `build.py` at that commit; only imports are rewired so it uses itself. What it
-imports from tkctl is code those fast paths did not change.
+`match.py` and `build.py` at that commit, and `_nested` (the DeepDiff walk of nested fields)
+from `diff.py` at 61f4170, before its own walk replaced it; only imports are rewired so it
+uses itself. What it imports from tkctl is code those fast paths did not change.
 """
 
 # ruff: noqa
@@ -19,7 +20,7 @@ from typing import Any, Mapping
 
 from tkctl.core import steps as step_rules
 from tkctl.core.causes import object_cause, with_causes
-from tkctl.core.diff import FieldChange, _nested
+from tkctl.core.diff import FieldChange
 from tkctl.core.digest import fingerprint, read_fingerprint  # reads: plan format 3 hashes them so
 from tkctl.core.ignore import UI_META_PREFIX, keep_live
 from tkctl.core.live import LiveObject, LiveState
@@ -125,6 +126,60 @@ def desired_canonical(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]
 
 
 # -- tkctl/core/diff.py --------------------------------------------------------------------
+
+def _value(v: Any) -> Any:
+    from deepdiff.helper import NotPresent
+
+    return None if isinstance(v, NotPresent) else v
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Both present and equal. DeepDiff reports 1 -> 1.0 as a type change; the plan compares
+    values as the rest of the diff does (`==`), so it is no change."""
+    from deepdiff.helper import NotPresent
+
+    return not isinstance(a, NotPresent) and not isinstance(b, NotPresent) and a == b
+
+
+def _get(obj: Any, parts: list) -> Any:
+    for p in parts:
+        if isinstance(obj, Mapping):
+            obj = obj.get(p)
+        else:
+            return None
+    return obj
+
+
+def _nested(name: str, old: Mapping, new: Mapping) -> list[FieldChange]:
+    """Changes inside one object-valued field, by dotted path; list items collapse to the list."""
+    # Imported here, as only a changed nested field needs it: a plan with no change (and
+    # `tkctl validate`) does without deepdiff and pydantic, a tenth of a second of start-up.
+    from deepdiff import DeepDiff
+
+    # DeepDiff skips keys starting "__" by default (Python's private names); in a widget `ui`
+    # or `meta` they are data like any other, and a change to one must not go unseen.
+    tree = DeepDiff(old, new, view="tree", verbose_level=2, ignore_private_variables=False)
+    seen: dict[str, FieldChange] = {}
+    for levels in tree.values():
+        for level in levels:
+            parts = level.path(output_format="list")
+            # Stop at the first list index: the whole list is the unit of change.
+            cut = next((i for i, p in enumerate(parts) if isinstance(p, int)), len(parts))
+            parts = parts[:cut]
+            path = ".".join([name, *map(str, parts)])
+            if path in seen:
+                continue
+            if cut == len(level.path(output_format="list")):
+                if _equal(level.t1, level.t2):
+                    continue
+                old_v, new_v = _value(level.t1), _value(level.t2)
+            else:
+                old_v, new_v = _get(old, parts), _get(new, parts)
+                if old_v == new_v:
+                    continue
+            seen[path] = FieldChange(path, old_v, new_v)
+    return sorted(seen.values(), key=lambda c: c.path)
+
 
 def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldChange]:
     """Every managed field that differs, in the order of `new`'s keys."""

@@ -222,6 +222,53 @@ def test_field_changes_are_unchanged(kind_and_fields, data):
     assert same(diff.field_changes(want, have), reference.field_changes(want, have))
 
 
+# Nested fields (a widget `ui`, `meta`): keys a path cannot name (integers, True), missing
+# against None, lists of mappings, and values shared by both sides (NaN among them).
+nested_keys = st.one_of(keys, st.sampled_from([0, 1, True, False, 2.5, None]))
+nested = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(nested_keys, inner, max_size=3),
+                      max_leaves=12)
+
+
+def edited(data: st.DataObject, value: Any, depth: int = 0) -> Any:
+    """`value` with some of its keys changed, dropped, added or shared, at any depth."""
+    if not isinstance(value, dict) or depth > 4:
+        return data.draw(st.one_of(st.just(value), nested), label="leaf")
+    out = {}
+    for key, item in value.items():
+        how = data.draw(st.sampled_from(["same", "same", "edit", "drop", "none"]), label="how")
+        if how == "same":
+            out[key] = item
+        elif how == "edit":
+            out[key] = edited(data, item, depth + 1)
+        elif how == "none":
+            out[key] = None
+    for key in data.draw(st.lists(nested_keys, max_size=2), label="added"):
+        out.setdefault(key, data.draw(nested, label="value"))
+    return out
+
+
+@PROPERTY
+@given(st.dictionaries(nested_keys, nested, min_size=1, max_size=4), st.data())
+def test_nested_changes_are_what_the_deepdiff_walk_gave(old, data):
+    new = edited(data, old)
+    assume(isinstance(new, dict))
+    assert same(diff._nested("ui", old, new), reference._nested("ui", old, new))
+    assert same(diff._nested("ui", new, old), reference._nested("ui", new, old))
+
+
+@pytest.mark.parametrize("old, new, paths", [
+    ({"a": None}, {}, ["ui.a"]),                                    # missing against None is a change
+    ({"a": {"b": 1}}, {"a": {}}, ["ui.a.b"]),
+    ({"a": 1}, {"a": 1.0}, []),                                     # equal numbers
+    ({"a": {1: "x", "s": 1}}, {"a": {1: "y", "s": 2}}, ["ui.a", "ui.a.s"]),  # an integer key: whole
+    ({"a": [{"x": 1}]}, {"a": [{"x": 2}]}, ["ui.a"]),               # a list: whole
+    ({"a": float("nan")}, {"a": float("nan")}, ["ui.a"]),
+])
+def test_nested_paths(old, new, paths):
+    assert [c.path for c in diff._nested("ui", old, new)] == paths
+    assert same(diff._nested("ui", old, new), reference._nested("ui", old, new))
+
+
 def test_an_unequal_to_itself_value_held_by_both_sides_is_still_a_change():
     nan = float("nan")
     have, want = {"name": nan, "tags": None}, {"name": nan, "tags": None}

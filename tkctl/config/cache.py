@@ -149,12 +149,18 @@ class ConfigCache:
         return {"format": FORMAT, "code": code_digest(), "root": str(root), "cwd": os.getcwd(),
                 "reader": reader.digest()}
 
-    def lookup(self, root: Path, reader: ReaderInputs, files: list[Path]) -> Any | None:
-        """The saved result of loading `files`, if every input is unchanged; else None."""
+    def lookup(self, root: Path, reader: ReaderInputs, files: list[Path],
+               then: Callable[[], None] | None = None) -> Any | None:
+        """The saved result of loading `files`, if every input is unchanged; else None.
+        `then` is called once the entry is known to hold it, before it is unpickled."""
 
         def unchanged(inputs: dict[str, Any]) -> bool:
-            return ([p for p, _, _ in inputs["files"]] == [str(p) for p in files]
-                    and _unchanged(inputs["files"]) and _unchanged(inputs["ui_files"]))
+            if not ([p for p, _, _ in inputs["files"]] == [str(p) for p in files]
+                    and _unchanged(inputs["files"]) and _unchanged(inputs["ui_files"])):
+                return False
+            if then is not None:
+                then()
+            return True
 
         found = self._open(root, reader, unchanged, with_index=False)
         return None if found is None else found[0]

@@ -97,7 +97,8 @@ def check_config(config_dir: str | Path, environ: Mapping[str, str] | None = Non
 
     `env` selects an environment of tkctl.yaml (else TKCTL_ENV in `environ`). `on_settings`
     is called with the settings, when they have no problem, before the object files are read
-    (`planner.EarlyRead` starts reading the account then); it must not raise."""
+    (`planner.EarlyRead` starts reading the account then): with a config cache, once its entry
+    has been looked at and any second process forked (`_check`). It must not raise."""
     with collector_paused():  # hundreds of thousands of YAML nodes and values: tkctl/gcpause.py
         report = _check(config_dir, os.environ if environ is None else environ, env, cache, on_settings)
     report.problems = _sorted(report.problems)
@@ -142,8 +143,9 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
     settings, problems = read_settings(root, environ, env)
     report.settings = settings
     report.problems = problems
-    if on_settings is not None and not problems:
-        on_settings(settings)
+    start = _Once(None if problems else on_settings, settings)
+    if cache is None or problems:
+        start()  # nothing to fork first: as early as can be
     files = object_files(root)
     if not files:
         problems.append(
@@ -157,7 +159,9 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
 
     inputs = reader_inputs(settings)
     if cache is not None and not problems:
-        hit = cache.lookup(root, inputs, files)
+        # `start` comes after what must come first: the entry's header read (an unchanged
+        # config's entry is unpickled while the account is read), and the fork below.
+        hit = cache.lookup(root, inputs, files, then=start)
         if hit is not None:
             report.desired, report.warnings = hit
             return report
@@ -165,12 +169,13 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         if raw is not None:
             # An entry of an earlier version: reused on the second core while this process
             # reads the account; None if the child met anything a full read must report.
-            got = _reuse_apart(root, inputs, files, cache, raw)
+            got = _reuse_apart(root, inputs, files, cache, raw, start)
             del raw
             if got is not None:
                 report.desired, report.warnings = got
                 return report
         else:
+            start()
             try:
                 reused = _reuse_load(root, inputs, files, cache, report.warnings)
             except Reread:
@@ -179,6 +184,7 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
                 if reused is not None:
                     report.desired = reused[0]
                     return report
+    start()
     apart = child_files(files, environ)
     if apart:
         found = len(problems)
@@ -190,6 +196,19 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
             report.warnings = []
     report.desired = _load_objects(root, inputs, files, problems, report.warnings, cache)
     return report
+
+
+class _Once:
+    """`on_settings(settings)` called the first time this is: the loader calls it where each
+    way of loading should start the account's read, and again before any full load."""
+
+    def __init__(self, on_settings: OnSettings | None, settings: Settings):
+        self._call, self._settings = on_settings, settings
+
+    def __call__(self) -> None:
+        call, self._call = self._call, None
+        if call is not None:
+            call(self._settings)
 
 
 def _reuse_load(root: Path, inputs: ReaderInputs, files: list[Path], cache: ConfigCache,
@@ -209,16 +228,19 @@ def _reuse_load(root: Path, inputs: ReaderInputs, files: list[Path], cache: Conf
 
 
 def _reuse_apart(root: Path, inputs: ReaderInputs, files: list[Path], cache: ConfigCache,
-                 raw: bytes) -> tuple[DesiredState, list[Problem]] | None:
+                 raw: bytes, start: Callable[[], None]) -> tuple[DesiredState, list[Problem]] | None:
     """The load reusing the entry `raw` (`_reuse_load`), done by a second process while this
     one reads the account; None if the child failed or met anything a full read must report.
+    `start` (the account's read) is called once the child is forked: the child starts a
+    tenth of a second sooner than after the read's start, whose imports and threads hold
+    this process's interpreter meanwhile, and no thread but this one is forked.
 
     The child sends only what this process cannot take from the entry itself (`StateDelta`:
     the objects read again, and where the others are), and this process unpickles the entry's
     state meanwhile: at 20,000 resources, pickling the whole load and unpickling it here
     took 1.2 s on the way. The child then saves the new entry while this process plans."""
     got = load_apart(lambda: _reuse_delta(root, inputs, files, cache.directory, raw), files,
-                     lambda: result_of(raw), leave=cache.writer_left)
+                     lambda: (start(), result_of(raw))[1], leave=cache.writer_left)
     if got is None or got[1] is None:
         return None
     delta, (previous, _) = got

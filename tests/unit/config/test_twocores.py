@@ -202,6 +202,47 @@ def test_a_load_reusing_the_entry_is_done_in_a_second_process(tmp_path, monkeypa
     _same(again, loaded)
 
 
+def test_the_accounts_read_starts_after_the_second_process_is_forked_and_before_the_entry_is_unpickled(
+        tmp_path, monkeypatch):
+    """`on_settings` (the account's read, `planner.EarlyRead`) is started once per load: after
+    the reusing child is forked (no reading thread is forked with it, and its start does
+    not slow the child's), and before an unchanged config's entry is unpickled (the
+    unpickling is hidden by the read)."""
+    from tkctl.config import cache as cache_module
+
+    monkeypatch.setattr(fork, "_can_fork", lambda: True)
+    root, path, cache = _reuse_setup(tmp_path)
+    events: list[str] = []
+    real_fork, real_load = fork.os.fork, cache_module.pickle.load
+    parent = os.getpid()
+
+    def noting_fork():
+        events.append("fork")
+        return real_fork()
+
+    def noting_load(f):
+        if os.getpid() == parent:
+            events.append("unpickle")
+        return real_load(f)
+
+    monkeypatch.setattr(fork.os, "fork", noting_fork)
+    monkeypatch.setattr(cache_module.pickle, "load", noting_load)
+    start = lambda settings: events.append("start")  # noqa: E731
+    edited = check_config(root, TWO_CORES, cache=cache, on_settings=start)
+    assert events == ["fork", "start"], events
+    events.clear()
+    again = check_config(root, TWO_CORES, cache=cache, on_settings=start)  # the child saved the entry
+    assert events[:2] == ["start", "unpickle"] and "fork" not in events, events
+    _same(again, edited)
+    events.clear()
+    check_config(root, TWO_CORES, on_settings=start)  # no cache: at once
+    assert events[0] == "start" and events.count("start") == 1, events
+    path.write_text(path.read_text() + "  bad: [\n")
+    events.clear()
+    assert check_config(root, TWO_CORES, cache=cache, on_settings=start).problems
+    assert events.count("start") == 1, "a load that falls back to reading every file starts it once"
+
+
 def test_a_deferred_cache_has_the_second_process_save_the_entry_after_sending_the_load(tmp_path, monkeypatch):
     """The command goes on with the load as soon as it arrives; the child saves the entry
     meanwhile, and the command waits for it only when it flushes the cache (at its end)."""

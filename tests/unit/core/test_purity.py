@@ -54,3 +54,28 @@ def test_the_product_path_never_imports_the_emulators_test_helpers(tmp_path):
     script = script.replace(str(root / "examples" / "clinic"), str(config))
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_tkctl_imports_only_its_declared_dependencies():
+    """Every third-party module tkctl's code imports is a runtime dependency in
+    pyproject.toml (or the preview extra's Playwright): a package only the tests install,
+    such as deepdiff (kept as the reference of `core/diff.py`'s walk), would pass every test
+    and fail on a user's machine."""
+    import tomllib
+
+    root = Path(tkctl.core.__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = {*project["dependencies"], *project["optional-dependencies"]["preview"]}
+    # Distribution names to the names they are imported by.
+    imports = {"pyyaml": "yaml", "ruamel.yaml": "ruamel"}
+    allowed = {imports.get(name, name) for name in
+               (d.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip().lower() for d in declared)}
+    allowed |= {"botocore", "httpcore"}  # installed by boto3 and httpx themselves, and part of their API
+    stdlib = set(sys.stdlib_module_names)
+    offenders = {}
+    for path in sorted((root / "tkctl").rglob("*.py")):
+        tops = {m.split(".")[0] for m in imported_modules(path)} - stdlib - {"tkctl", "__future__"}
+        if tops - allowed:
+            offenders[str(path.relative_to(root))] = sorted(tops - allowed)
+    assert offenders == {}
+    assert "deepdiff" not in allowed

@@ -263,8 +263,11 @@ def test_nested_changes_are_what_the_deepdiff_walk_gave(old, data):
     ({"a": {1: "x", "s": 1}}, {"a": {1: "y", "s": 2}}, ["ui.a", "ui.a.s"]),  # an integer key: whole
     ({"a": [{"x": 1}]}, {"a": [{"x": 2}]}, ["ui.a"]),               # a list: whole
     ({"a": float("nan")}, {"a": float("nan")}, ["ui.a"]),
+    ({"a": {"x": 1, "y": 2, "z": 3}}, {"a": {"x": 1, "w": 4}}, ["ui.a"]),  # 1 key of 4 shared: whole
+    ({"a": {"x": 1, "y": 2}}, {"a": {"x": 1, "w": 4}}, ["ui.a.w", "ui.a.y"]),  # 1 of 3: a third, walked
 ])
 def test_nested_paths(old, new, paths):
+    """The rules docs/plan-format.md gives for `changes[].fields[].path`."""
     assert [c.path for c in diff._nested("ui", old, new)] == paths
     assert same(diff._nested("ui", old, new), reference._nested("ui", old, new))
 

@@ -39,8 +39,9 @@ read plus one request per create; of the python-timekit script, its pages of ids
 GET per resource and two per project.
 
 Options: --sizes, --latency (ms), --rate (requests/minute, 0 = no limit), --creates (apply
-size), --repeat (runs per validate and plan figure), --client-size, --only op,op (validate, plan, plan-cached, plan-1pct, plan-nostate, export,
-client, apply, version, tiny), --keep DIR (keep the generated configs and exports in DIR/size-N).
+size), --repeat (runs per validate and plan figure), --client-size, --only op,op (validate,
+plan, plan-cached, plan-1pct, plan-nostate, export, client, apply, version, tiny), --keep DIR
+(keep the generated configs and exports in DIR/size-N).
 Run time on main before issue 12's fixes, 2 cores shared with other work: 7 minutes for
 --sizes 500,5000; 30 minutes for 500,5000,20000 (load average 5-9; 20,000 alone took 20
 minutes, its apply 11 and its export 4). The rate-bound parts stay whatever tkctl does: the

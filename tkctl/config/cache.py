@@ -296,10 +296,11 @@ class _Entry:
         _write(self.slot, self.header, self.result, self.prepare, self.index)
 
     def complete(self) -> None:
-        """Work out what the entry keeps beyond the load (`prepare`: the plan forms)."""
-        if self.prepare is not None:
-            self.prepare()
-
+        """Work out what the entry keeps beyond the load (`prepare`: the plan forms), once:
+        `write` does not do it again."""
+        prepare, self.prepare = self.prepare, None
+        if prepare is not None:
+            prepare()
 
 
 # Seconds `flush_deferred` waits at least for a child writing an entry.

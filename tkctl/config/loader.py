@@ -239,8 +239,12 @@ def _reuse_apart(root: Path, inputs: ReaderInputs, files: list[Path], cache: Con
     the objects read again, and where the others are), and this process unpickles the entry's
     state meanwhile: at 20,000 resources, pickling the whole load and unpickling it here
     took 1.2 s on the way. The child then saves the new entry while this process plans."""
-    got = load_apart(lambda: _reuse_delta(root, inputs, files, cache.directory, raw), files,
-                     lambda: (start(), result_of(raw))[1], leave=cache.writer_left)
+    def meanwhile() -> Any:
+        start()
+        return result_of(raw)
+
+    got = load_apart(lambda: _reuse_delta(root, inputs, files, cache.directory, raw), files, meanwhile,
+                     leave=cache.writer_left)
     if got is None or got[1] is None:
         return None
     delta, (previous, _) = got

@@ -400,3 +400,18 @@ def test_a_write_sweeps_the_temporary_files_of_killed_writes_but_not_of_running_
     assert not stale.exists()
     assert fresh.exists() and other.exists()
     assert len(list(entries.glob("*.pickle"))) == 1
+
+
+def test_an_entry_completed_before_it_is_written_is_prepared_once(tmp_path):
+    """The second process of a load after an edit completes the entry (the plan forms) before
+    it sends the load, then writes it: the forms are worked out once, not again on writing."""
+    calls = []
+    cache = ConfigCache(tmp_path / "cache", hold=True)
+    cache.store(tmp_path, cache_module.ReaderInputs(False, {}, None, ()), cache_module.Inputs([], [], []),
+                {"result": 1}, prepare=lambda: calls.append("prepare"), index=[])
+    entry = cache.held
+    assert entry is not None
+    entry.complete()
+    entry.write()
+    assert calls == ["prepare"]
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1

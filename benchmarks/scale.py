@@ -126,6 +126,7 @@ class Bench:
         for attempt in range(repeat):
             print(f"  {size:>6} {op}{f' ({attempt + 1} of {repeat})' if repeat > 1 else ''} ...", file=sys.stderr,
                   flush=True)
+            settle()  # no writer of an earlier run's cache entry is still at work on a core
             if setup is not None:
                 setup()
             emu.reset_counters()
@@ -182,6 +183,7 @@ class Bench:
                     _, run, _ = self.measure(emu, size, op, plan, read_min, read_trips, setup=setup, repeat=repeat)
                     if "No changes" not in run.stdout:
                         raise SystemExit(f"{op} at {size} shows changes on an unchanged account:\n{run.stdout[-3000:]}")
+                    settle()
                     if op == "plan" and not list(Path(os.environ["TKCTL_CACHE_DIR"]).rglob("*.pickle")):
                         raise SystemExit(f"plan at {size} saved nothing to the config cache")
             if self.wanted("plan-1pct"):
@@ -192,6 +194,7 @@ class Bench:
                     for name in changed:
                         write_section(cfg / f"{name}.yaml", name, sections[name])
                     run_measured(plan, emu.env())
+                    settle()
                     for name, section in changed.items():
                         write_section(cfg / f"{name}.yaml", name, section)
 
@@ -249,8 +252,18 @@ class Bench:
             self.rows.append(Row(None, op, LABELS[op], 0, 0, best.wall, 0.0, best.cpu, None, best.peak_mb))
 
 
+def settle() -> None:
+    """Wait for the detached processes writing the run's config cache entries (a plan leaves
+    its entry to one, README "The config cache"): a measured run has both cores to itself, and
+    the next command finds what the last one saved."""
+    from tkctl.config.cache import wait_for_writers
+
+    wait_for_writers(Path(os.environ["TKCTL_CACHE_DIR"]), wait=120)
+
+
 def clear_config_cache() -> None:
     """Empty the run's config cache (TKCTL_CACHE_DIR): the next plan is a config's first."""
+    settle()
     folder = Path(os.environ["TKCTL_CACHE_DIR"])
     if folder.exists():
         shutil.rmtree(folder)

@@ -21,6 +21,11 @@ os.environ.pop("TKCTL_NO_CACHE", None)
 @pytest.fixture(scope="session", autouse=True)
 def _config_cache_folder():
     yield
+    from pathlib import Path
+
+    from tkctl.config.cache import wait_for_writers
+
+    wait_for_writers(Path(_CACHE))  # a detached writer would make the folder again
     shutil.rmtree(_CACHE, ignore_errors=True)
 
 

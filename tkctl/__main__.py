@@ -1,5 +1,3 @@
-import sys
+from tkctl.cli import entry
 
-from tkctl.cli import main
-
-sys.exit(main())
+entry()

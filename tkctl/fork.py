@@ -10,6 +10,8 @@ and never returns into the parent's code (`os._exit`): it touches nothing anothe
 the parent may have held a lock on.
 A child may send its result first and go on with work of its own (`Then`: a load after an
 edit, then the cache entry it makes), which the parent waits for only at its end (`Child`).
+Work nobody waits for (writing a first load's cache entry once the command's result is shown)
+runs `detached`: in a process of its own that outlives the command, as `git gc --auto` does.
 
 Only on Linux with two usable cores; `TKCTL_NO_FORK=1` keeps all work in the tkctl process.
 """
@@ -187,6 +189,61 @@ def _child(work: Callable[[], Any], read_end: int, write_end: int) -> None:
             status = 0
     finally:
         os._exit(status)  # no atexit handlers, no flushing of the parent's buffers
+
+
+# Seconds a detached process may run before it ends itself: far more than any write takes.
+DETACHED_LIMIT = 120
+
+
+def detached(work: Callable[[], None], keep: tuple[int, ...] = ()) -> bool:
+    """Start `work` in a process of its own, which this one neither waits for nor reaps; False
+    if none could start (the caller then does the work itself).
+
+    The process is a grandchild in a session of its own (its parent, reaped here at once, ends
+    right after forking it), so a long-running caller (a test) gathers no zombie and the
+    terminal's Ctrl-C is not sent to it. It holds none of this process's files but `keep`:
+    its standard streams are /dev/null, so whoever reads the command's output (a pipe, a
+    CI runner) sees its end when the command ends, and no lock or socket of the command
+    outlives it. It ends itself after DETACHED_LIMIT seconds (SIGALRM): a stuck writer does
+    not linger. Its failures are its own: it shows nothing and changes nothing here."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return False
+    if pid == 0:  # the middle process: fork the worker, then end at once
+        code = 1
+        try:
+            os.setsid()
+            if os.fork() == 0:
+                _detached_child(work, keep)
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return False
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _detached_child(work: Callable[[], None], keep: tuple[int, ...]) -> None:
+    status = 1
+    try:
+        signal.alarm(DETACHED_LIMIT)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        start = 3
+        for fd in sorted(keep):
+            os.closerange(start, fd)
+            start = fd + 1
+        os.closerange(start, 1 << 20)
+        sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed by _exit
+        warnings.simplefilter("ignore")
+        work()
+        status = 0
+    finally:
+        os._exit(status)
 
 
 def _reap(pid: int) -> None:

@@ -97,8 +97,8 @@ def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = N
     """Load and check the config folder for `env` (else TKCTL_ENV); `warn` receives the
     config's warnings as one message (commands print it on stderr). An unchanged config comes
     from the config cache (`config/cache.py`), unless TKCTL_NO_CACHE is set; a load is saved
-    there while the command goes on, or by `config.cache.flush_deferred`, which the CLI calls
-    once a command is done. `on_settings`:
+    there by `config.cache.flush_deferred`, which the CLI calls once a command is done (a
+    load after an edit: by the second process that made it, meanwhile). `on_settings`:
     see `config.loader.check_config`."""
     environ = os.environ if environ is None else environ
     where = cache_dir(environ)
@@ -113,8 +113,8 @@ def open_workspace(config_dir: str | Path, environ: Mapping[str, str] | None = N
 
 
 def _cache(where: Path | None, environ: Mapping[str, str]) -> ConfigCache | None:
-    """The CLI's config cache: entries saved once the command is done, or meanwhile by a
-    second process (`config.cache.ConfigCache`)."""
+    """The CLI's config cache: entries saved once the command is done, here or by a detached
+    process that the command does not wait for (`config.cache.ConfigCache`)."""
     return ConfigCache(where, deferred=True, background=fork_allowed(environ)) if where else None
 
 

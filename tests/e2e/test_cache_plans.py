@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from tests.e2e.conftest import ROOT
+from tkctl.config.cache import wait_for_writers
 
 EXAMPLES = [("clinic", None), ("clinic-environments", "staging"), ("clinic-environments", "production")]
 
@@ -86,3 +87,23 @@ def test_after_an_edit_a_plan_through_the_cache_is_the_plan_from_the_files(tk, t
     through_cache = plan(no_cache=False)
     assert through_cache == plan(no_cache=True)
     assert through_cache["summary"]["create"] == 18
+
+
+def test_a_plan_command_leaves_its_entry_to_a_detached_writer_and_keeps_its_output_and_exit_code(tk, tmp_path):
+    """`tkctl plan` ends once its plan is shown (the entry is written by a detached process,
+    and the command skips the interpreter's teardown: `cli.entry`): the output is whole, the
+    exit code is the plan's, and the entry is there for the next run."""
+    cfg = tmp_path / "clinic"
+    shutil.copytree(ROOT / "examples" / "clinic", cfg, ignore=shutil.ignore_patterns(".tkctl"))
+    cache = tmp_path / "cache"
+    first = tk.subprocess("plan", cfg, "--detailed-exitcode", env={"TKCTL_CACHE_DIR": str(cache)})
+    from_files = tk.subprocess("plan", cfg, "--detailed-exitcode", env={"TKCTL_NO_CACHE": "1"})
+    assert first.returncode == from_files.returncode == 2, first.stderr
+    assert first.stdout == from_files.stdout and "18 to create" in first.stdout
+    wait_for_writers(cache)
+    (entry,) = (cache / "config").glob("*.pickle")
+    saved = entry.stat().st_mtime_ns
+    again = tk.subprocess("plan", cfg, "--detailed-exitcode", env={"TKCTL_CACHE_DIR": str(cache)})
+    assert again.returncode == 2 and again.stdout == first.stdout
+    wait_for_writers(cache)
+    assert entry.stat().st_mtime_ns == saved  # served by the entry: nothing written again

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.e2e.conftest import ROOT
+from tkctl.config.cache import wait_for_writers
 
 
 def readme_block(heading: str) -> list[str]:
@@ -106,6 +107,7 @@ def test_config_cache_commands_work_as_written(tmp_path):
         return r
 
     first = run(commands[0])
+    wait_for_writers(cache)  # the entry is written by a detached process once the plan is shown
     (entry,) = (cache / "config").glob("*.pickle")
     saved = entry.stat().st_mtime_ns
     second = run(commands[1])
@@ -113,6 +115,7 @@ def test_config_cache_commands_work_as_written(tmp_path):
     plans = [re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", r.stdout) for r in (first, second, third)]
     assert plans[0] == plans[1] == plans[2]  # each run starts its own embedded emulator on a free port
     assert "18 to create" in plans[0]
+    wait_for_writers(cache)
     assert [p.name for p in (cache / "config").glob("*.pickle")] == [entry.name]
     assert entry.stat().st_mtime_ns == saved  # the hit and the TKCTL_NO_CACHE run wrote nothing
 

@@ -152,3 +152,80 @@ def test_a_child_left_nobody_is_still_reaped_when_the_block_ends():
         pid = collect(30)
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def _await_file(path: Path, seconds: float = 30.0) -> str:
+    """The text of `path` once a detached process has written it (renamed into place whole)."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"nothing written to {path}"
+        time.sleep(0.01)
+    return path.read_text()
+
+
+def _report(out: Path, keep: int) -> None:
+    """What a detached process can see of itself, written to `out` (through a rename)."""
+    import json
+
+    fds = {}
+    for fd in sorted(int(fd) for fd in os.listdir("/proc/self/fd")):
+        try:
+            fds[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            pass  # the descriptor listdir itself held, closed since
+    streams = [fds[fd] for fd in (0, 1, 2)]
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "sid": os.getsid(0), "fds": fds,
+                               "streams": streams, "keep": keep}))
+    os.replace(tmp, out)
+
+
+def test_a_detached_process_outlives_the_call_in_a_session_of_its_own_holding_only_what_it_keeps(tmp_path):
+    import json
+
+    kept = os.open(tmp_path / "kept", os.O_CREAT | os.O_RDWR, 0o600)
+    other = os.open(tmp_path / "other", os.O_CREAT | os.O_RDWR, 0o600)
+    before = _children()
+    try:
+        assert fork.detached(lambda: _report(tmp_path / "report", kept), keep=(kept,))
+        assert _children() == before  # the middle process is reaped; the worker is nobody's child here
+        seen = json.loads(_await_file(tmp_path / "report"))
+    finally:
+        os.close(kept)
+        os.close(other)
+    assert seen["pid"] != os.getpid() and seen["ppid"] != os.getpid()
+    assert seen["sid"] != os.getsid(0)  # a session of its own: the terminal's Ctrl-C does not reach it
+    assert seen["streams"] == [os.devnull] * 3  # a pipe reading the command's output sees its end
+    fds = {int(fd): target for fd, target in seen["fds"].items()}
+    assert fds[kept] == str(tmp_path / "kept")
+    assert {target for fd, target in fds.items() if fd != kept} == {os.devnull}  # no file of the caller's
+
+
+def test_a_detached_process_that_hangs_ends_itself(tmp_path, monkeypatch):
+    monkeypatch.setattr(fork, "DETACHED_LIMIT", 1)
+
+    def hangs() -> None:
+        (tmp_path / "pid").write_text(str(os.getpid()))
+        time.sleep(3600)
+
+    assert fork.detached(hangs)
+    pid = int(_await_file(tmp_path / "pid"))
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and _state(pid) != "Z":
+        assert time.monotonic() < deadline, "the hung process is still running"
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_detached_says_so_when_no_process_can_start(monkeypatch):
+    def refuse():
+        raise OSError("fork refused")
+
+    monkeypatch.setattr(fork.os, "fork", refuse)
+    assert fork.detached(lambda: None) is False

@@ -127,12 +127,17 @@ class ConfigCache:
     account and plan, the entry adds nothing to the command's peak memory, nor delays its
     output.
 
-    `background` (with `deferred`): `store` forks, and the child writes the entry on the
-    second core while the command goes on (`tkctl/fork.py`); `flush_deferred` then only waits
-    for it. The child writes the config as it was at `store`, what a write in this process
-    would have written. Writing takes a third of a second at 5,000 resources (working out
-    the canonical forms, pickling 10 MB), time a first plan or a plan after an edit no longer
-    spends. A child that fails or is stuck leaves the writing to `flush_deferred`, here."""
+    `background` (with `deferred`): `flush_deferred` hands the write to a process of its own
+    that outlives the command (`fork.detached`), so the command ends as soon as its result is
+    shown. Writing takes a third of a second at 5,000 resources and more than a second at
+    20,000 (pickling 10 and 40 MB), time the command no longer spends. It is forked only then,
+    not while the command works: a process that forks shares its memory with the child until
+    either writes to it, and every page the command then touched was copied for it (0.9 s of
+    a first 20,000-resource plan went to that). While it writes it holds the entry's writing
+    lock (`_writing_lock`), and the next load of the folder waits for it (`_await_writer`, at
+    most WRITER_WAIT seconds) rather than read the files again. A writer that fails or dies
+    leaves no entry (the next load reads the files), never a partial one: entries are
+    written to a temporary file and renamed."""
 
     def __init__(self, directory: Path, *, deferred: bool = False, background: bool = False, hold: bool = False):
         self.directory = directory
@@ -189,6 +194,8 @@ class ConfigCache:
         (the entry's bytes, None, inputs) instead. `raw`: the entry's bytes, as `whole` gave."""
         try:
             slot = self._slot(root, reader)
+            if raw is None:
+                _await_writer(slot, WRITER_WAIT)
             with (open(slot, "rb") if raw is None else io.BytesIO(raw)) as f:
                 if raw is None and (not _private(os.fstat(f.fileno())) or not _private(os.stat(slot.parent))):
                     return None
@@ -218,15 +225,13 @@ class ConfigCache:
         slot = self._slot(root, reader)
         header = {**self._header(root, reader), "inputs": {"files": inputs.files, "ui_files": inputs.ui_files,
                                                            "timezones": inputs.timezones}}
-        entry = _Entry(slot, header, result, prepare, index, refine)
+        entry = _Entry(slot, header, result, prepare, index, refine, self.background)
         if self.hold:
             self.held = entry
             return
         if not self.deferred:
             entry.write()
             return
-        if self.background:
-            entry.start()
         _PENDING.append(entry)
 
     def writer_left(self, child: Child) -> None:
@@ -247,13 +252,15 @@ class _ChildWrite:
 
     child: Child
 
-    def finish(self) -> None:
+    def finish(self) -> bool:
+        """Wait for the child (False: nothing was left to a detached writer)."""
         self.child.wait(WRITER_WAIT)
+        return False
 
 
 @dataclass
 class _Entry:
-    """One entry to write, and the child writing it, if one was started."""
+    """One entry to write: here, or by a detached process (`background`)."""
 
     slot: Path
     header: dict[str, Any]
@@ -261,35 +268,28 @@ class _Entry:
     prepare: Callable[[], None] | None
     index: Any
     refine: Callable[[], None] | None = None
-    writer: contextlib.ExitStack | None = None
-    collect: Callable[[float], bool | None] | None = None
-    started: float = 0.0
+    background: bool = False
 
-    def start(self) -> None:
-        """Fork a child that writes the entry (nothing happens if no child can start)."""
-        from tkctl.fork import forked
-
-        self.writer = contextlib.ExitStack()
-        self.collect = self.writer.enter_context(forked(self._refine_and_write))
-        self.started = time.monotonic()
-
-    def _refine_and_write(self) -> bool:
+    def _refine_and_write(self) -> None:
         if self.refine is not None:
             self.refine()
         self.write()
-        return True  # done (a child that raised sends None instead)
 
-    def finish(self) -> None:
-        """Wait for the child's write; write here if it failed or is stuck (it is killed)."""
-        if self.writer is not None and self.collect is not None:
+    def finish(self) -> bool:
+        """Write the entry: in a detached process holding the entry's writing lock, if
+        `background` and one can start (True); else here (False)."""
+        if self.background:
+            from tkctl.fork import detached
+
+            lock = _writing_lock(self.slot)
             try:
-                # The child had as long as the command's own work took: far longer is stuck.
-                done = self.collect(max(WRITER_WAIT, 4 * (time.monotonic() - self.started)))
+                if detached(self._refine_and_write, keep=() if lock is None else (lock,)):
+                    return True
             finally:
-                self.writer.close()
-            if done:
-                return
+                if lock is not None:
+                    os.close(lock)  # the writer's copy keeps the lock until it ends
         self.write()
+        return False
 
     def write(self) -> None:
         """Write the entry."""
@@ -303,18 +303,84 @@ class _Entry:
             prepare()
 
 
-# Seconds `flush_deferred` waits at least for a child writing an entry.
+# Seconds `flush_deferred` waits at least for a child writing an entry, and a load for a
+# detached writer of its folder's entry.
 WRITER_WAIT = 10.0
 
 # Entries stored by deferred caches, written (or waited for) by `flush_deferred`.
 _PENDING: list[_Entry | _ChildWrite] = []
 
 
-def flush_deferred() -> None:
-    """Write every entry a deferred cache was asked to store (see `ConfigCache`), or wait
-    for the child writing it."""
+def flush_deferred() -> list[_Entry]:
+    """Write every entry a deferred cache was asked to store (see `ConfigCache`), or have a
+    detached process write it; wait for a child saving the entry of a load after an edit.
+    Returns the entries left to detached writers: dropping one frees a whole loaded config,
+    which the caller may rather leave to the process's end (`cli.entry`)."""
+    left: list[_Entry] = []
     while _PENDING:
-        _PENDING.pop(0).finish()
+        pending = _PENDING.pop(0)
+        if pending.finish():
+            left.append(pending)  # type: ignore[arg-type]
+    return left
+
+
+def _lock_path(slot: Path) -> Path:
+    return slot.with_name(slot.name + ".writing")
+
+
+def _writing_lock(slot: Path) -> int | None:
+    """A descriptor holding the entry's writing lock (an exclusive `flock` on its `.writing`
+    file), or None: no lock to be had (another process is writing the same entry, or the
+    folder refuses the file), and the entry is written unlocked, which costs the next load
+    only its wait. The lock belongs to the open file, so a forked writer's copy of the
+    descriptor holds it after this process closes its own."""
+    try:
+        import fcntl
+
+        slot.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(_lock_path(slot), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _await_writer(slot: Path, wait: float) -> None:
+    """Return once no process holds the entry's writing lock, or after `wait` seconds: a
+    load right after a command that left its entry to a detached writer takes that entry
+    instead of reading every file again. Costs one failed `open` when nothing was ever
+    written in the background."""
+    try:
+        import fcntl
+
+        fd = os.open(_lock_path(slot), os.O_RDONLY | os.O_CLOEXEC)
+    except (ImportError, OSError):
+        return
+    try:
+        deadline, delay = time.monotonic() + wait, 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    return
+            time.sleep(delay)
+            delay = min(delay * 2, 0.02)
+    finally:
+        os.close(fd)  # and with it the shared lock
+
+
+def wait_for_writers(directory: Path, wait: float = WRITER_WAIT) -> None:
+    """Wait until no detached process is writing an entry in the cache folder `directory`
+    (each for at most `wait` seconds): for a script or test that looks at the entries, or
+    empties the folder, right after a command."""
+    for lock in sorted((directory / "config").glob("*.pickle.writing")):
+        _await_writer(lock.with_name(lock.name.removesuffix(".writing")), wait)
 
 
 def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any) -> None:

@@ -319,17 +319,21 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fork, "_can_fork", lambda: True)
 
 
-def test_a_background_cache_has_a_second_process_write_its_entry(folder, tmp_path, reads, monkeypatch, two_cores):
-    writes = Writes(monkeypatch)
+def test_a_background_cache_leaves_its_entry_to_a_detached_process_the_next_load_waits_for(
+        folder, tmp_path, reads, monkeypatch, two_cores):
+    """The command does not wait for the write; the next load of the folder does (the writer
+    holds the entry's lock), and is served by the entry rather than by the files."""
+    writes = Writes(monkeypatch, in_child=lambda: time.sleep(0.5))  # a slow writer: the wait is needed
     background = ConfigCache(tmp_path / "cache", deferred=True, background=True)
     fresh = load(folder, background)
-    cache_module.flush_deferred()  # waits for the child
-    assert writes.here == 0, "the entry was written by the tkctl process, not by a second one"
-    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1
-    assert not list((tmp_path / "cache").rglob(".tmp-*"))
+    left = cache_module.flush_deferred()
+    assert len(left) == 1 and writes.here == 0, "the entry was written by the tkctl process, not by another"
+    assert not list((tmp_path / "cache").rglob("*.pickle"))  # still being written: the call did not wait
     reads.count = 0
     same(load(folder, background), fresh)
     assert reads.count == 0
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) == 1
+    assert not list((tmp_path / "cache").rglob(".tmp-*"))
 
 
 def _fails() -> None:
@@ -341,14 +345,18 @@ def _hangs() -> None:
 
 
 @pytest.mark.parametrize("in_child", [_fails, _hangs])
-def test_a_second_process_that_fails_or_hangs_leaves_the_entry_to_this_one(folder, tmp_path, reads, monkeypatch,
-                                                                            two_cores, in_child):
+def test_a_detached_writer_that_fails_or_hangs_leaves_no_entry_and_costs_the_next_load_only_time(
+        folder, tmp_path, reads, monkeypatch, two_cores, in_child):
     writes = Writes(monkeypatch, in_child)
-    monkeypatch.setattr(cache_module, "WRITER_WAIT", 0.5)  # a hung child is killed after this
+    monkeypatch.setattr(fork, "DETACHED_LIMIT", 1)  # a hung writer ends itself after this
+    monkeypatch.setattr(cache_module, "WRITER_WAIT", 0.2)  # and a load waits for it this long
     background = ConfigCache(tmp_path / "cache", deferred=True, background=True)
     fresh = load(folder, background)
-    cache_module.flush_deferred()
-    assert writes.here == 1
+    assert len(cache_module.flush_deferred()) == 1 and writes.here == 0
+    reads.count = 0
+    same(load(folder, ConfigCache(tmp_path / "cache")), fresh)  # read from the files
+    assert reads.count > 0 and writes.here == 1  # and saved by this (non-deferred) cache
+    cache_module.wait_for_writers(tmp_path / "cache", wait=30)  # the hung writer has ended itself
     reads.count = 0
     same(load(folder, background), fresh)
     assert reads.count == 0

@@ -130,10 +130,10 @@ class ConfigCache:
     `background` (with `deferred`): `flush_deferred` hands the write to a process of its own
     that outlives the command (`fork.detached`), so the command ends as soon as its result is
     shown. Writing takes a third of a second at 5,000 resources and more than a second at
-    20,000 (pickling 10 and 40 MB), time the command no longer spends. It is forked only then,
-    not while the command works: a process that forks shares its memory with the child until
-    either writes to it, and every page the command then touched was copied for it (0.9 s of
-    a first 20,000-resource plan went to that). While it writes it holds the entry's writing
+    20,000 (pickling 10 and 40 MB), time the command no longer waits for. It is forked only
+    then, not while the command works: a process that forks shares its memory with the child
+    until either writes to it, and every page the command then touched was copied for it
+    (0.2 to 0.9 s of a first 20,000-resource plan, in two measurements). While it writes it holds the entry's writing
     lock (`_writing_lock`), and the next load of the folder waits for it (`_await_writer`, at
     most WRITER_WAIT seconds) rather than read the files again. A writer that fails or dies
     leaves no entry (the next load reads the files), never a partial one: entries are

@@ -229,6 +229,7 @@ def detached(work: Callable[[], None], keep: tuple[int, ...] = ()) -> bool:
 def _detached_child(work: Callable[[], None], keep: tuple[int, ...]) -> None:
     status = 1
     try:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the caller's handler (a test runner's) ends nothing
         signal.alarm(DETACHED_LIMIT)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):

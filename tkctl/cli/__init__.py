@@ -178,8 +178,9 @@ def entry() -> NoReturn:
     files, coverage, temporary folders) and the standard streams are flushed. Should a
     thread still be running, `sys.exit` waits for it as usual."""
     code, _left = _main(None)  # the entries left to detached writers: never freed, see above
-    if threading.active_count() == 1:
-        atexit._run_exitfuncs()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's own
+    if threading.active_count() == 1 and run_exit_handlers is not None:
+        run_exit_handlers()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):  # a closed pipe (`| head`): nothing more to say
                 stream.flush()

@@ -1,9 +1,9 @@
 """Work done in a forked child process, on the second processor core, with a safe way back.
 
-tkctl is pure Python, so one process uses one core. Three kinds of work use the second core
+tkctl is pure Python, so one process uses one core. Two kinds of work use the second core
 of a two-core machine (a CI runner's usual size) through `forked`, each while the tkctl
-process goes on with its own work: reading part of a large config and loading a config after
-an edit (`config/twocores.py`), and writing the config cache's entry (`config/cache.py`). A
+process goes on with its own work: reading part of a large config, and loading a config
+after an edit (`config/twocores.py`). A
 child that fails in any way (an error of its own, killed, out of memory, stuck past the wait)
 costs only time: the caller does the work itself. The child writes to neither standard stream
 and never returns into the parent's code (`os._exit`): it touches nothing another thread of
@@ -238,7 +238,7 @@ def _detached_child(work: Callable[[], None], keep: tuple[int, ...]) -> None:
         for fd in sorted(keep):
             os.closerange(start, fd)
             start = fd + 1
-        os.closerange(start, 1 << 20)
+        os.closerange(start, 1 << 20)  # Linux's default ceiling on descriptors (fs.nr_open)
         sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - closed by _exit
         warnings.simplefilter("ignore")
         work()

@@ -169,10 +169,10 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> NoReturn:
     """The `tkctl` command (and `python -m tkctl`): `main`, then the process ends at once.
 
-    Tearing the interpreter down frees every object still held, one by one: 0.03-0.05 s
-    after a plan of 5,000 resources, and a third of a second after a first plan of 20,000,
-    whose memory a detached process writing the config cache's entry (`config/cache.py`)
-    shares until either writes to it, so that every page freed is first copied. Nothing of
+    Tearing the interpreter down frees every object still held, one by one. After a first
+    plan of 20,000 resources, whose memory a detached process writing the config cache's
+    entry (`config/cache.py`) shares until either writes to it, so that every page freed is
+    first copied, freeing the loaded config alone took a third of a second. Nothing of
     the command's is left to do by then (its files are closed and its threads have ended),
     so the process ends as `sys.exit` would, less that teardown: the exit handlers run (log
     files, coverage, temporary folders) and the standard streams are flushed. Should a

@@ -133,9 +133,9 @@ class ConfigCache:
     20,000 (pickling 10 and 40 MB), time the command no longer waits for. It is forked only
     then, not while the command works: a process that forks shares its memory with the child
     until either writes to it, and every page the command then touched was copied for it
-    (0.2 to 0.9 s of a first 20,000-resource plan, in two measurements). While it writes it holds the entry's writing
-    lock (`_writing_lock`), and the next load of the folder waits for it (`_await_writer`, at
-    most WRITER_WAIT seconds) rather than read the files again. A writer that fails or dies
+    (0.2 to 0.9 s of a first 20,000-resource plan, in two measurements). While it writes it
+    holds the entry's writing lock (`_writing_lock`), and the next load of the folder waits
+    for it (`_await_writer`, at most WRITER_WAIT seconds) rather than read the files again. A writer that fails or dies
     leaves no entry (the next load reads the files), never a partial one: entries are
     written to a temporary file and renamed."""
 
@@ -195,7 +195,7 @@ class ConfigCache:
         try:
             slot = self._slot(root, reader)
             if raw is None:
-                _await_writer(slot, WRITER_WAIT)
+                _await_writer(_lock_path(slot), WRITER_WAIT)
             with (open(slot, "rb") if raw is None else io.BytesIO(raw)) as f:
                 if raw is None and (not _private(os.fstat(f.fileno())) or not _private(os.stat(slot.parent))):
                     return None
@@ -349,15 +349,15 @@ def _writing_lock(slot: Path) -> int | None:
     return fd
 
 
-def _await_writer(slot: Path, wait: float) -> None:
-    """Return once no process holds the entry's writing lock, or after `wait` seconds: a
+def _await_writer(lock: Path, wait: float) -> None:
+    """Return once no process holds the writing lock `lock`, or after `wait` seconds: a
     load right after a command that left its entry to a detached writer takes that entry
     instead of reading every file again. Costs one failed `open` when nothing was ever
     written in the background."""
     try:
         import fcntl
 
-        fd = os.open(_lock_path(slot), os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
     except (ImportError, OSError):
         return
     try:
@@ -380,7 +380,7 @@ def wait_for_writers(directory: Path, wait: float = WRITER_WAIT) -> None:
     (each for at most `wait` seconds): for a script or test that looks at the entries, or
     empties the folder, right after a command."""
     for lock in sorted((directory / "config").glob("*.pickle.writing")):
-        _await_writer(lock.with_name(lock.name.removesuffix(".writing")), wait)
+        _await_writer(lock, wait)
 
 
 def _write(slot: Path, header: dict[str, Any], result: Any, prepare: Callable[[], None] | None, index: Any) -> None:

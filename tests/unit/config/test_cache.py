@@ -323,12 +323,21 @@ def test_a_background_cache_leaves_its_entry_to_a_detached_process_the_next_load
         folder, tmp_path, reads, monkeypatch, two_cores):
     """The command does not wait for the write; the next load of the folder does (the writer
     holds the entry's lock), and is served by the entry rather than by the files."""
-    writes = Writes(monkeypatch, in_child=lambda: time.sleep(0.5))  # a slow writer: the wait is needed
+    release = tmp_path / "release"
+
+    def held_back() -> None:
+        """The writer writes only once the test says so: the next load must wait for it."""
+        deadline = time.monotonic() + 60
+        while not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    writes = Writes(monkeypatch, in_child=held_back)
     background = ConfigCache(tmp_path / "cache", deferred=True, background=True)
     fresh = load(folder, background)
     left = cache_module.flush_deferred()
     assert len(left) == 1 and writes.here == 0, "the entry was written by the tkctl process, not by another"
     assert not list((tmp_path / "cache").rglob("*.pickle"))  # still being written: the call did not wait
+    release.touch()
     reads.count = 0
     same(load(folder, background), fresh)
     assert reads.count == 0

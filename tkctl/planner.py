@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, TypeVar
 
 from tkctl.core.live import LiveState
-from tkctl.core.build import build_plan
 from tkctl.core.plan import Plan, StateRecord
 from tkctl.config.settings import Settings
 from tkctl.errors import StateError, TkctlError
 from tkctl.gcpause import collector_paused
+from tkctl.planapart import plan_on_two_cores
 from tkctl.state.store import State
 from tkctl.targets import Target, open_target
 from tkctl.core.scope import restrict
@@ -146,7 +146,7 @@ def _make_plan(workspace: Workspace, target: Target, state: State, warn_bookings
                targets: list[str] | None, excludes: list[str] | None, account: Future[Account] | None) -> Plan:
     live, app = account.result() if account is not None else read_account(target)
     check_app(state, app, workspace.state_name(target.emulator))
-    plan = build_plan(
+    plan = plan_on_two_cores(
         workspace.desired,
         live,
         records(state),

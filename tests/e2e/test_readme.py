@@ -120,9 +120,9 @@ def test_config_cache_commands_work_as_written(tmp_path):
     assert entry.stat().st_mtime_ns == saved  # the hit and the TKCTL_NO_CACHE run wrote nothing
 
 
-def test_reading_on_two_cores_commands_work_as_written(tmp_path):
-    """README "Reading on two cores": both commands validate the example alike."""
-    commands = readme_block("### Reading on two cores")
+def test_reading_and_planning_on_two_cores_commands_work_as_written(tmp_path):
+    """README "Reading and planning on two cores": both commands validate the example alike."""
+    commands = readme_block("### Reading and planning on two cores")
     assert len(commands) == 2 and commands[1].startswith("TKCTL_NO_FORK=1 ")
     shutil.copytree(ROOT / "examples" / "clinic", tmp_path / "examples" / "clinic",
                     ignore=shutil.ignore_patterns(".tkctl"))

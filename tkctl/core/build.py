@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import partial
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from tkctl.core import steps as step_rules
 from tkctl.core.causes import object_cause, with_causes
@@ -28,7 +28,7 @@ from tkctl.core.diff import FieldChange, field_changes
 from tkctl.core.digest import fingerprint, read_fingerprint
 from tkctl.core.ignore import keep_live, kept_meta_paths
 from tkctl.core.live import LiveObject, LiveState
-from tkctl.core.match import Matcher, live_form, tag_of
+from tkctl.core.match import Matcher, live_form, live_refs, tag_of
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import is_empty, ordered_fields
 from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_record, execution_order
@@ -43,6 +43,7 @@ class _Context:
         self.defaults: set[str] = set()  # resources created here whose default calendar is untaken
         self.replaced: set[str] = set()  # resource keys replaced here
         self._sets: dict[frozenset[str], frozenset[str]] = {}
+        self.resource_keys: Mapping[str, str] = {}  # {id: key} of the resources once planned
 
     def shared(self, names: frozenset[str]) -> frozenset[str]:
         """One instance of each set of field names: tens of thousands of objects share a few."""
@@ -57,20 +58,40 @@ def build_plan(
     target: Mapping[str, Any] | None = None,
     state_info: Mapping[str, Any] | None = None,
     ignore: Mapping[str, list[str]] | None = None,
+    unchanged: Callable[[], bytes | None] | None = None,
+    start: int = 0,
 ) -> Plan:
     """Compare config, account and state; return every change and step in execution order.
 
     `ignore` lists, per kind, paths left as they are live for every object of that kind
-    (settings and environments); objects add their own with `lifecycle.ignore_fields`."""
+    (settings and environments); objects add their own with `lifecycle.ignore_fields`.
+
+    `unchanged` (with `start`): the verdicts of `core/apart.py` on the objects from number
+    `start` on (in the order planned), worked out meanwhile by a second process; asked for
+    when the plan reaches that object (None: plan every object here)."""
     plan = Plan(changes=[], target=dict(target or {}), state=dict(state_info or {}),
                 config_digest=config_digest(desired))
     state, moved = _apply_moves(plan, desired, state)
     ctx = _Context(live, state, ignore or {})
     managed = Counter(kind for kind, _ in state)
+    index = 0
+    verdicts: bytes | None = None
     for kind in KINDS:
         plan.managed[kind] = managed[kind]
+        if verdicts is not None and kind == "calendar" and not _resources_as_assumed(ctx, desired, live, state):
+            verdicts = None  # a resource bound otherwise than apart.py assumed: its verdicts may not hold
         for obj in desired.of_kind(kind):
-            _plan_object(plan, ctx, obj, state.get((kind, obj.key)), moved.get(f"{kind}.{obj.key}") if moved else None)
+            if index == start and unchanged is not None:
+                verdicts = unchanged()
+                if verdicts is not None and (len(verdicts) != len(desired) - start or kind != "resource" and
+                                             not _resources_as_assumed(ctx, desired, live, state)):
+                    verdicts = None
+            rec = state.get((kind, obj.key))
+            if verdicts is not None and index >= start and verdicts[index - start]:
+                _plan_unchanged(plan, ctx, obj, rec)  # type: ignore[arg-type]
+            else:
+                _plan_object(plan, ctx, obj, rec, moved.get(f"{kind}.{obj.key}") if moved else None)
+            index += 1
     _plan_removed(plan, desired, live, ctx)
     _check_tags(plan, ctx.matcher)
     plan.unmanaged = _unmanaged(live, ctx.matcher)
@@ -192,6 +213,68 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         if rec is None or rec.fingerprint != want_fp or rec.fields != record.fields or \
                 _differ(rec.lifecycle, record.lifecycle):
             plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
+
+
+def _plan_unchanged(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord) -> None:
+    """What `_plan_object` does for a tracked object found unchanged with nothing to record
+    (`core/apart.py` found it so): bind it to the id the state tracks, and defer its live
+    fingerprint. Kept to the least, as it runs for most objects of a large plan."""
+    kind, key, id_ = obj.kind, obj.key, rec.id
+    address = f"{kind}.{key}"
+    ctx.matcher.bind(kind, key, id_)
+    plan.ids[address] = id_
+    plan.live_fingerprints.defer(address, partial(_unchanged_fingerprint, ctx.matcher.live, obj, id_,
+                                                  ctx.resource_keys))
+    plan.no_change += 1
+
+
+def _unchanged_fingerprint(live: LiveState, obj: DesiredObject, id_: str, resource_keys: Mapping[str, str]) -> str:
+    """The fingerprint `_plan_object` defers for an unchanged object, its references named
+    as the resources were bound when it was planned (`resource_keys`)."""
+    live_obj = live.get(obj.kind, id_)
+    assert live_obj is not None, "a verdict of unchanged is only given to a tracked object"
+    return _live_fingerprint(live_obj, live_refs(live_obj, resource_keys), frozenset(obj.fields),
+                             ordered_fields(obj.kind, obj.fields))
+
+
+def unchanged_verdict(ctx: _Context, obj: DesiredObject, rec: StateRecord | None) -> bool:
+    """Whether `_plan_object` would find `obj` unchanged, with no state step and no field
+    left as it is live, when no resource is replaced and every resource it refers to is
+    bound as the state says (`tracked_resources`). A moved object is never asked about."""
+    if rec is None:
+        return False
+    live_obj = ctx.matcher.live.get(obj.kind, rec.id)
+    if live_obj is None or _ignored_paths(ctx, obj, live_obj):
+        return False
+    want, record = desired_record(obj, tag=tag_of(live_obj) is not None)
+    if rec.fingerprint != record.fingerprint or rec.fields != record.fields or \
+            _differ(rec.lifecycle, record.lifecycle):
+        return False
+    refs = ctx.matcher.live_refs(live_obj)
+    have = live_form(live_obj, refs, ctx.shared(frozenset(obj.fields)), ordered_fields(obj.kind, obj.fields))
+    return not field_changes(have, want)
+
+
+def tracked_resources(desired: DesiredState, live: LiveState,
+                      state: Mapping[tuple[str, str], StateRecord]) -> dict[str, str]:
+    """{id: key} of the config's resources the state tracks to a live resource: how the
+    resources are bound after planning them when none is adopted, created or replaced."""
+    out: dict[str, str] = {}
+    for obj in desired.of_kind("resource"):
+        rec = state.get(("resource", obj.key))
+        if rec is not None and live.get("resource", rec.id) is not None:
+            out[rec.id] = obj.key
+    return out
+
+
+def _resources_as_assumed(ctx: _Context, desired: DesiredState, live: LiveState,
+                          state: Mapping[tuple[str, str], StateRecord]) -> bool:
+    """Whether calendars and projects may take the verdicts: they name their resources by
+    the keys bound to them, and a replaced resource changes them. Once the resources are
+    planned their bindings hold until the objects the config left are (`_plan_removed`):
+    kept then, to name the references of the unchanged objects' deferred fingerprints."""
+    ctx.resource_keys = dict(ctx.matcher.key_of["resource"])
+    return not ctx.replaced and ctx.resource_keys == tracked_resources(desired, live, state)
 
 
 def _differ(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

@@ -42,6 +42,22 @@ def live_form(obj: LiveObject, refs: Mapping[str, Any], compare_only: frozenset[
     return canonical(obj.kind, obj.fields, compare_only=compare_only, ordered=ordered, refs=refs)
 
 
+def live_refs(obj: LiveObject, resource_keys: Mapping[str, str]) -> dict[str, Any]:
+    """The live object's references, named by key as the config names them when the
+    resources are bound as `resource_keys` says ({id: key}); an unbound id is unmanaged."""
+    if obj.kind == "calendar":
+        id_ = obj.fields.get("resource_id")
+        if id_ is None:
+            return {"resource": None}
+        key = resource_keys.get(id_)  # a bound key is never None
+        return {"resource": key if key is not None else f"<unmanaged {id_}>"}
+    if obj.kind == "project":
+        # The same, inline (a project lists up to hundreds of members).
+        return {"resources": [None if i is None else k if (k := resource_keys.get(i)) is not None
+                              else f"<unmanaged {i}>" for i in obj.fields.get("resource_ids") or []]}
+    return {}
+
+
 def _natural(kind: str, value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
@@ -93,23 +109,9 @@ class Matcher:
         self.id_of[kind][key] = id_
         self.claimed.add(id_)
 
-    def resource_key(self, id_: str | None) -> str | None:
-        if id_ is None:
-            return None
-        key = self.key_of["resource"].get(id_)  # a bound key is never None
-        return key if key is not None else f"<unmanaged {id_}>"
-
     def live_refs(self, obj: LiveObject) -> dict[str, Any]:
         """The live object's references, named by key as the config names them, as bound now."""
-        if obj.kind == "calendar":
-            return {"resource": self.resource_key(obj.fields.get("resource_id"))}
-        if obj.kind == "project":
-            key_of = self.key_of["resource"]
-            # resource_key, inline (a project lists up to hundreds of members): a bound key is
-            # never None, so `get` finding none means the id is unmanaged.
-            return {"resources": [None if i is None else k if (k := key_of.get(i)) is not None
-                                  else f"<unmanaged {i}>" for i in obj.fields.get("resource_ids") or []]}
-        return {}
+        return live_refs(obj, self.key_of["resource"])
 
     def live_canonical(self, obj: LiveObject, compare_only: frozenset[str] | None,
                        ordered: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Work done in a forked child process, on the second processor core, with a safe way back.
 
-tkctl is pure Python, so one process uses one core. Two kinds of work use the second core
+tkctl is pure Python, so one process uses one core. Three kinds of work use the second core
 of a two-core machine (a CI runner's usual size) through `forked`, each while the tkctl
-process goes on with its own work: reading part of a large config, and loading a config
-after an edit (`config/twocores.py`). A
+process goes on with its own work: reading part of a large config, loading a config after
+an edit (`config/twocores.py`), and comparing the later objects of a large plan
+(`planapart.py`). A
 child that fails in any way (an error of its own, killed, out of memory, stuck past the wait)
 costs only time: the caller does the work itself. The child writes to neither standard stream
 and never returns into the parent's code (`os._exit`): it touches nothing another thread of

@@ -4,9 +4,8 @@ tkctl is pure Python, so one process uses one core. Three kinds of work use the 
 of a two-core machine (a CI runner's usual size) through `forked`, each while the tkctl
 process goes on with its own work: reading part of a large config, loading a config after
 an edit (`config/twocores.py`), and comparing the later objects of a large plan
-(`planapart.py`). A
-child that fails in any way (an error of its own, killed, out of memory, stuck past the wait)
-costs only time: the caller does the work itself. The child writes to neither standard stream
+(`planapart.py`). A child that fails in any way (an error of its own, killed, out of memory,
+stuck past the wait) costs only time: the caller does the work itself. The child writes to neither standard stream
 and never returns into the parent's code (`os._exit`): it touches nothing another thread of
 the parent may have held a lock on.
 A child may send its result first and go on with work of its own (`Then`: a load after an

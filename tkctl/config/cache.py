@@ -135,9 +135,9 @@ class ConfigCache:
     until either writes to it, and every page the command then touched was copied for it
     (0.2 to 0.9 s of a first 20,000-resource plan, in two measurements). While it writes it
     holds the entry's writing lock (`_writing_lock`), and the next load of the folder waits
-    for it (`_await_writer`, at most WRITER_WAIT seconds) rather than read the files again. A writer that fails or dies
-    leaves no entry (the next load reads the files), never a partial one: entries are
-    written to a temporary file and renamed."""
+    for it (`_await_writer`, at most WRITER_WAIT seconds) rather than read the files again.
+    A writer that fails or dies leaves no entry (the next load reads the files), never a
+    partial one: entries are written to a temporary file and renamed."""
 
     def __init__(self, directory: Path, *, deferred: bool = False, background: bool = False, hold: bool = False):
         self.directory = directory

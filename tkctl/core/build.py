@@ -76,16 +76,20 @@ def build_plan(
     managed = Counter(kind for kind, _ in state)
     index = 0
     verdicts: bytes | None = None
+    resources_checked = False
     for kind in KINDS:
         plan.managed[kind] = managed[kind]
-        if verdicts is not None and kind == "calendar" and not _resources_as_assumed(ctx, desired, live, state):
-            verdicts = None  # a resource bound otherwise than apart.py assumed: its verdicts may not hold
         for obj in desired.of_kind(kind):
             if index == start and unchanged is not None:
                 verdicts = unchanged()
-                if verdicts is not None and (len(verdicts) != len(desired) - start or kind != "resource" and
-                                             not _resources_as_assumed(ctx, desired, live, state)):
+                if verdicts is not None and len(verdicts) != len(desired) - start:
                     verdicts = None
+            if verdicts is not None and kind != "resource" and not resources_checked:
+                # The resources are planned: their bindings hold until `_plan_removed`.
+                resources_checked = True
+                ctx.resource_keys = dict(ctx.matcher.key_of["resource"])
+                if not _resources_as_assumed(ctx, desired, live, state):
+                    verdicts = None  # a resource bound otherwise than apart.py assumed: its verdicts may not hold
             rec = state.get((kind, obj.key))
             if verdicts is not None and index >= start and verdicts[index - start]:
                 _plan_unchanged(plan, ctx, obj, rec)  # type: ignore[arg-type]
@@ -270,10 +274,8 @@ def tracked_resources(desired: DesiredState, live: LiveState,
 def _resources_as_assumed(ctx: _Context, desired: DesiredState, live: LiveState,
                           state: Mapping[tuple[str, str], StateRecord]) -> bool:
     """Whether calendars and projects may take the verdicts: they name their resources by
-    the keys bound to them, and a replaced resource changes them. Once the resources are
-    planned their bindings hold until the objects the config left are (`_plan_removed`):
-    kept then, to name the references of the unchanged objects' deferred fingerprints."""
-    ctx.resource_keys = dict(ctx.matcher.key_of["resource"])
+    the keys bound to them (`ctx.resource_keys`, once the resources are planned), and a
+    replaced resource changes them."""
     return not ctx.replaced and ctx.resource_keys == tracked_resources(desired, live, state)
 
 

@@ -377,8 +377,7 @@ def test_a_deferred_fingerprint_names_references_as_they_were_when_compared():
 # -- verdicts worked out apart (core/apart.py) -----------------------------------------
 
 def plan_summary(plan) -> tuple:
-    return (plan.data("test"), dict(plan.live_fingerprints), plan.problems, plan.no_change,
-            [step.__dict__ if hasattr(step, "__dict__") else step for step in plan.state_steps])
+    return plan.data("test"), dict(plan.live_fingerprints), plan.problems, plan.no_change, plan.state_steps
 
 
 @st.composite

@@ -28,7 +28,7 @@ from typing import NoReturn
 
 import click
 
-from tkctl import __version__, log, progress
+from tkctl import __version__, allocator, log, progress
 from tkctl.errors import TkctlError
 
 EXIT_OK = 0
@@ -176,7 +176,10 @@ def entry() -> NoReturn:
     the command's is left to do by then (its files are closed and its threads have ended),
     so the process ends as `sys.exit` would, less that teardown: the exit handlers run (log
     files, coverage, temporary folders) and the standard streams are flushed. Should a
-    thread still be running, `sys.exit` waits for it as usual."""
+    thread still be running, `sys.exit` waits for it as usual.
+
+    Before anything runs, the C library is asked for one heap (`tkctl/allocator.py`)."""
+    allocator.one_heap()
     code, _left = _main(None)  # the entries left to detached writers: never freed, see above
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's own
     if threading.active_count() == 1 and run_exit_handlers is not None:

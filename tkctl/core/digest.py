@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from sys import intern
 from typing import Any, Mapping
 
 import orjson
@@ -65,7 +66,17 @@ def field_digest(value: Any) -> str | None:
     """
     if value is None:
         return None
-    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:16]
+    return _short_digest(canonical_json(value))
+
+
+def _short_digest(text: str) -> str:
+    """The 16-character digest of a value's canonical JSON, one string object per distinct digest.
+
+    Interned because the same value recurs across objects (a calendar's name, a timezone, an
+    opening-hours list, a widget config): a 20,000-resource config's 276,000 field digests
+    are 70,000 distinct strings. The config cache pickles each shared string once, so the
+    sharing outlives the process."""
+    return intern(hashlib.sha256(text.encode()).hexdigest()[:16])
 
 
 def field_digests(canon: Mapping[str, Any]) -> dict[str, str]:
@@ -90,7 +101,7 @@ def digests(canon: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         text = encode(value)
         parts.append(f"{encode(name)}:{text}")
         if value is not None:
-            fields[name] = hashlib.sha256(text.encode()).hexdigest()[:16]
+            fields[name] = _short_digest(text)
     whole = "{" + ",".join(parts) + "}"
     fields = {name: fields[name] for name in canon if name in fields}  # in the object's own order
     return "sha256:" + hashlib.sha256(whole.encode()).hexdigest(), fields

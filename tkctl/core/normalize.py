@@ -168,13 +168,20 @@ def _by_key(items: list[Any], keys: list[str]) -> list[Any]:
     return [by_key[k] for k in sorted(by_key)]
 
 
+_NONE_ORDERED: frozenset[str] = frozenset()
+_MEMBERS_ORDERED = frozenset({"resources"})
+
+
 def ordered_fields(kind: str, fields: Mapping[str, Any]) -> frozenset[str]:
-    """Fields of this object whose list order carries meaning, decided by its own settings."""
+    """Fields of this object whose list order carries meaning, decided by its own settings.
+
+    One of two shared sets: a plan keeps the answer for each of its objects (each unchanged
+    object's deferred fingerprint holds it), and `frozenset()` makes a new empty set each call."""
     if kind == "project":
         availability = fields.get("availability")
         if isinstance(availability, Mapping) and availability.get("mode") == PRIORITIZED_MODE:
-            return frozenset({"resources"})
-    return frozenset()
+            return _MEMBERS_ORDERED
+    return _NONE_ORDERED
 
 
 # How each field's (non-empty) value is put in canonical form, given whether its list order

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from tkctl import __version__
@@ -150,7 +151,10 @@ def _parse_entry(name: str, address: str, raw: Any) -> StateEntry:
         raise _shape_error(name, f'{_where(address)}."lifecycle" may hold only "protect": true and "on_remove": "forget"')
     if address != f"{kind}.{key}":
         raise _shape_error(name, f'{_where(address)} holds "{kind}.{key}"; the key must match its kind and key')
-    return StateEntry(kind, key, id_, fingerprint, fields=dict(digests), lifecycle=dict(lifecycle))
+    # The kind and the field digests recur across entries (a field digest stands for a value:
+    # 208,000 digests of a 20,000-resource state are 70,000 distinct strings): one object each.
+    return StateEntry(intern(kind), key, id_, fingerprint, fields={n: intern(d) for n, d in digests.items()},
+                      lifecycle=dict(lifecycle))
 
 
 def _where(address: str) -> str:

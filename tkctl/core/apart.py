@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from tkctl.core.build import _apply_moves, _Context, tracked_resources, unchanged_verdict
+from tkctl.core.build import PlanContext, apply_moves, tracked_resources, unchanged_verdict
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
 from tkctl.core.plan import Plan, StateRecord
@@ -69,8 +69,8 @@ def unchanged_objects(desired: DesiredState, live: LiveState, state: Mapping[tup
                       *, ignore: Mapping[str, list[str]] | None = None, start: int = 0) -> bytes:
     """One byte per object from number `start` on, in the order planned: 1 when the plan
     would find it unchanged with nothing to record (see the module's docstring), else 0."""
-    state, moved = _apply_moves(Plan(changes=[]), desired, state)
-    ctx = _Context(live, state, ignore or {})
+    state, moved = apply_moves(Plan(changes=[]), desired, state)
+    ctx = PlanContext(live, state, ignore or {})
     for id_, key in tracked_resources(desired, live, state).items():
         ctx.matcher.bind("resource", key, id_)
     out = bytearray()

@@ -4,7 +4,7 @@ For each config object: match it to a live object (`core/match.py`), compare can
 attribute each difference to the config or to drift (`core/causes.py`), and turn the change
 into steps (`core/steps.py`). Then the objects the state manages that left the config are
 deleted (or forgotten, with `lifecycle.on_remove: forget`), and the live objects nothing
-manages are counted. Safety rules are not applied here: `core/safety.py` judges the finished
+manages are counted (`core/removed.py`). Safety rules are not applied here: `core/safety.py` judges the finished
 plan, so a refused plan can still be shown in full.
 
 Fields left as they are live (`ignore_fields`, unnamed `meta.t_*` keys: `core/ignore.py`)
@@ -30,11 +30,16 @@ from tkctl.core.ignore import keep_live, kept_meta_paths
 from tkctl.core.live import LiveObject, LiveState
 from tkctl.core.match import Matcher, live_form, live_refs, tag_of
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
-from tkctl.core.normalize import is_empty, ordered_fields
+from tkctl.core.normalize import ordered_fields
 from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_record, execution_order
+from tkctl.core.removed import check_tags, plan_removed, remembered, unmanaged
 
 
-class _Context:
+class PlanContext:
+    """What planning one object needs from the others: the live objects and their bindings
+    (`Matcher`), the state as moved, and what earlier objects decided (replaced resources,
+    default calendars taken over). `core/apart.py` makes one of its own."""
+
     def __init__(self, live: LiveState, state: Mapping[tuple[str, str], StateRecord],
                  ignore: Mapping[str, list[str]]):
         self.matcher = Matcher(live, {k: rec.id for k, rec in state.items() if rec.id})
@@ -71,8 +76,8 @@ def build_plan(
     when the plan reaches that object (None: plan every object here)."""
     plan = Plan(changes=[], target=dict(target or {}), state=dict(state_info or {}),
                 config_digest=config_digest(desired))
-    state, moved = _apply_moves(plan, desired, state)
-    ctx = _Context(live, state, ignore or {})
+    state, moved = apply_moves(plan, desired, state)
+    ctx = PlanContext(live, state, ignore or {})
     managed = Counter(kind for kind, _ in state)
     index = 0
     verdicts: bytes | None = None
@@ -85,7 +90,7 @@ def build_plan(
                 if verdicts is not None and len(verdicts) != len(desired) - start:
                     verdicts = None
             if verdicts is not None and kind != "resource" and not resources_checked:
-                # The resources are planned: their bindings hold until `_plan_removed`.
+                # The resources are planned: their bindings hold until `plan_removed`.
                 resources_checked = True
                 ctx.resource_keys = dict(ctx.matcher.key_of["resource"])
                 if not _resources_as_assumed(ctx, desired, live, state):
@@ -96,14 +101,14 @@ def build_plan(
             else:
                 _plan_object(plan, ctx, obj, rec, moved.get(f"{kind}.{obj.key}") if moved else None)
             index += 1
-    _plan_removed(plan, desired, live, ctx)
-    _check_tags(plan, ctx.matcher)
-    plan.unmanaged = _unmanaged(live, ctx.matcher)
+    plan_removed(plan, desired, live, ctx.matcher, ctx.state)
+    check_tags(plan, ctx.matcher)
+    plan.unmanaged = unmanaged(live, ctx.matcher)
     plan.changes.sort(key=execution_order)
     return plan
 
 
-def _apply_moves(plan: Plan, desired: DesiredState, state: Mapping[tuple[str, str], StateRecord]
+def apply_moves(plan: Plan, desired: DesiredState, state: Mapping[tuple[str, str], StateRecord]
                  ) -> tuple[dict[tuple[str, str], StateRecord], dict[str, str]]:
     """The state as if each `moved:` rename had happened: the new key takes the old key's
     record. Returns it and {new address: old address} for the renames still to make."""
@@ -121,7 +126,7 @@ def _apply_moves(plan: Plan, desired: DesiredState, state: Mapping[tuple[str, st
     return out, moved
 
 
-def _ignored_paths(ctx: _Context, obj: DesiredObject, live_obj: LiveObject) -> list[str]:
+def _ignored_paths(ctx: PlanContext, obj: DesiredObject, live_obj: LiveObject) -> list[str]:
     named = [*ctx.ignore.get(obj.kind, ()), *(obj.lifecycle.get("ignore_fields") or ())]
     kept = kept_meta_paths(obj.fields.get("meta"), live_obj.fields.get("meta"))
     if not named:
@@ -137,7 +142,7 @@ def _effective(obj: DesiredObject, live_obj: LiveObject, paths: list[str]) -> De
     return DesiredObject(obj.kind, obj.key, fields, obj.refs, obj.location, obj.field_locations, obj.lifecycle)
 
 
-def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None,
+def _plan_object(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRecord | None,
                  moved_from: str | None = None) -> None:
     matcher = ctx.matcher
     address = f"{obj.kind}.{obj.key}"
@@ -188,7 +193,7 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
         because = (f"resource.{live_owner}",) if owner_replaced else ()
         steps = step_rules.replace_steps(effective, old_id, record, takeover=_takeover(ctx, obj))
         plan.changes.append(Change("replace", obj.kind, obj.key, live_obj.id, object_cause(changes), changes,
-                                   obj, steps, reason=reason, kept=kept, protected=protected or _remembered(rec),
+                                   obj, steps, reason=reason, kept=kept, protected=protected or remembered(rec),
                                    because=because))
         return
     top = list(dict.fromkeys(c.top for c in changes)) if changes else []
@@ -219,7 +224,7 @@ def _plan_object(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord
             plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
 
 
-def _plan_unchanged(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord) -> None:
+def _plan_unchanged(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRecord) -> None:
     """What `_plan_object` does for a tracked object found unchanged with nothing to record
     (`core/apart.py` found it so): bind it to the id the state tracks, and defer its live
     fingerprint. Kept to the least, as it runs for most objects of a large plan."""
@@ -241,7 +246,7 @@ def _unchanged_fingerprint(live: LiveState, obj: DesiredObject, id_: str, resour
                              ordered_fields(obj.kind, obj.fields))
 
 
-def unchanged_verdict(ctx: _Context, obj: DesiredObject, rec: StateRecord | None) -> bool:
+def unchanged_verdict(ctx: PlanContext, obj: DesiredObject, rec: StateRecord | None) -> bool:
     """Whether `_plan_object` would find `obj` unchanged, with no state step and no field
     left as it is live, when no resource is replaced and every resource it refers to is
     bound as the state says (`tracked_resources`). A moved object is never asked about."""
@@ -271,7 +276,7 @@ def tracked_resources(desired: DesiredState, live: LiveState,
     return out
 
 
-def _resources_as_assumed(ctx: _Context, desired: DesiredState, live: LiveState,
+def _resources_as_assumed(ctx: PlanContext, desired: DesiredState, live: LiveState,
                           state: Mapping[tuple[str, str], StateRecord]) -> bool:
     """Whether calendars and projects may take the verdicts: they name their resources by
     the keys bound to them (`ctx.resource_keys`, once the resources are planned), and a
@@ -291,7 +296,7 @@ def _live_fingerprint(obj: LiveObject, refs: Mapping[str, Any], compare_only: fr
     return read_fingerprint(live_form(obj, refs, compare_only, ordered))
 
 
-def _plan_move(plan: Plan, ctx: _Context, obj: DesiredObject, rec: StateRecord | None, live_obj: LiveObject,
+def _plan_move(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRecord | None, live_obj: LiveObject,
                moved_from: str) -> None:
     """A renamed key: the state entry moves to the new key, then fields are brought in line
     (the tag, at least, names the new key)."""
@@ -324,11 +329,7 @@ def _present(fields: Mapping[str, Any], path: str) -> bool:
     return value is not None
 
 
-def _remembered(rec: StateRecord | None) -> bool:
-    return bool(rec and rec.lifecycle.get("protect"))
-
-
-def _takeover(ctx: _Context, obj: DesiredObject) -> bool:
+def _takeover(ctx: PlanContext, obj: DesiredObject) -> bool:
     """The first config calendar named like Timekit's default, on a resource this plan
     creates, takes that calendar over (calendars are planned in key order)."""
     if obj.kind == "resource":
@@ -341,12 +342,12 @@ def _takeover(ctx: _Context, obj: DesiredObject) -> bool:
     return False
 
 
-def _live_owner(ctx: _Context, calendar: LiveObject) -> str | None:
+def _live_owner(ctx: PlanContext, calendar: LiveObject) -> str | None:
     """The key of the resource a live calendar is on now (None for other kinds)."""
     return ctx.matcher.key_of["resource"].get(calendar.fields.get("resource_id") or "")
 
 
-def _replacement(ctx: _Context, obj: DesiredObject, live_obj: LiveObject, changes: list[FieldChange]) -> str | None:
+def _replacement(ctx: PlanContext, obj: DesiredObject, live_obj: LiveObject, changes: list[FieldChange]) -> str | None:
     """Why `obj` cannot be updated in place, or None."""
     if obj.kind == "resource" and changes and any(c.path == "email" for c in changes):
         have = live_obj.fields.get("email")
@@ -362,68 +363,3 @@ def _replacement(ctx: _Context, obj: DesiredObject, live_obj: LiveObject, change
             return (f"Timekit cannot move a calendar to another resource (now resource.{owner}): a new calendar "
                     "replaces it, and the old one is deleted with its bookings")
     return None
-
-
-def _plan_removed(plan: Plan, desired: DesiredState, live: LiveState, ctx: _Context) -> None:
-    """Objects the state manages that left the config: deleted, or forgotten when asked."""
-    matcher = ctx.matcher
-    doomed: list[tuple[str, str, LiveObject, StateRecord]] = []
-    # Only the entries that left the config are sorted (keys are unique: records never compared).
-    gone = sorted((ident, rec) for ident, rec in ctx.state.items() if desired.get(*ident) is None)
-    for (kind, key), rec in gone:
-        obj = live.get(kind, rec.id)
-        if obj is None:
-            plan.state_steps.append(step_rules.forget_step(kind, key))
-            continue
-        # Bind every doomed object first so a deleted project names its members by key.
-        matcher.bind(kind, key, obj.id)
-        plan.ids[f"{kind}.{key}"] = obj.id
-        doomed.append((kind, key, obj, rec))
-    for kind, key, obj, rec in doomed:
-        have = matcher.live_canonical(obj, None, ordered_fields(kind, obj.fields))
-        plan.live_fingerprints[f"{kind}.{key}"] = read_fingerprint(have)
-        fields = [FieldChange(n, v, None) for n, v in have.items() if not is_empty(v)]
-        if rec.lifecycle.get("on_remove") == "forget":
-            steps = [step_rules.forget_step(kind, key)]
-            reason = "lifecycle on_remove: forget: tkctl stops managing it and leaves it in the account"
-            plan.changes.append(Change("forget", kind, key, obj.id, "config", [], None, steps, reason=reason,
-                                       protected=_remembered(rec)))
-            continue
-        plan.changes.append(Change("delete", kind, key, obj.id, "config", fields, None,
-                                   step_rules.delete_steps(kind, key), protected=_remembered(rec)))
-
-
-def _check_tags(plan: Plan, matcher: Matcher) -> None:
-    """Two live objects carrying one key's tag mean a create was sent twice: applying would
-    manage one and leave its twin, so the plan refuses until a person removes one."""
-    for kind in ("resource", "project"):
-        # Twins are rare: found first, then sorted by key (as every key is looked at).
-        found = [(key, bound, twins) for key, bound in matcher.id_of[kind].items()
-                 if (twins := matcher.twins(kind, key, bound))]
-        for key, bound, twins in sorted(found, key=lambda item: item[0]):
-            ids = ", ".join([bound, *twins])
-            plan.problems.append(
-                f'{kind} "{key}": {1 + len(twins)} live objects carry its tag (ids {ids}); tkctl manages '
-                f"{bound}. Delete the duplicate by hand (the one without bookings) and plan again."
-            )
-
-
-def _unmanaged(live: LiveState, matcher: Matcher) -> list[dict[str, Any]]:
-    """Live objects tkctl neither manages nor adopts: counted and listed, never deleted.
-
-    The calendar Timekit creates with every resource ("Bookings") belongs to its resource: on
-    a managed resource it is not listed unless the config names it."""
-    out = []
-    for kind in KINDS:
-        for obj in live.of_kind(kind):
-            if obj.id in matcher.claimed:
-                continue
-            if kind == "calendar" and obj.fields.get("name") == step_rules.DEFAULT_CALENDAR_NAME and \
-                    obj.fields.get("resource_id") in matcher.key_of["resource"]:
-                continue
-            item: dict[str, Any] = {"kind": kind, "id": obj.id, "name": obj.fields.get("name")}
-            if kind == "calendar":
-                owner = matcher.key_of["resource"].get(obj.fields.get("resource_id") or "")
-                item["resource"] = f"resource.{owner}" if owner else obj.fields.get("resource_id")
-            out.append(item)
-    return out

@@ -5,9 +5,9 @@ tkctl decodes the account's pages and reads the state file in threads while the 
 loads the config; the large blocks (dicts and lists of more than a few entries, long strings,
 whole pages of text) a thread frees stay in its own heap, where the other threads cannot
 reuse them, so the resident memory of the process grows with the number of heaps. With a
-single heap, a first plan of 20,000 resources peaked at 558-577 MB instead of 636-638 MB,
-no slower (four runs each, alternating): tkctl's threads allocate under Python's global lock
-anyway, so they rarely wait for the heap's.
+single heap, a first plan of 20,000 resources peaked at 558-577 MB instead of 636-638 MB
+in the same time (medians of 5.32 and 5.34 s, four runs each, alternating): tkctl's threads
+allocate under Python's global lock anyway, so they rarely wait for the heap's.
 
 Set only for a `tkctl` process (`cli.entry`, before any thread starts; the processes it forks
 inherit it), and only where the C library is glibc: musl and macOS have no such setting.

@@ -5,7 +5,7 @@ tkctl decodes the account's pages and reads the state file in threads while the 
 loads the config; the large blocks (dicts and lists of more than a few entries, long strings,
 whole pages of text) a thread frees stay in its own heap, where the other threads cannot
 reuse them, so the resident memory of the process grows with the number of heaps. With a
-single heap, a first plan of 20,000 resources peaked at 558-577 MB instead of 636-638 MB
+single heap, a first plan of 20,000 resources peaked at 557-577 MB instead of 636-638 MB
 in the same time (medians of 5.32 and 5.34 s, four runs each, alternating): tkctl's threads
 allocate under Python's global lock anyway, so they rarely wait for the heap's.
 

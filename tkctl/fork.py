@@ -5,9 +5,9 @@ of a two-core machine (a CI runner's usual size) through `forked`, each while th
 process goes on with its own work: reading part of a large config, loading a config after
 an edit (`config/twocores.py`), and comparing the later objects of a large plan
 (`planapart.py`). A child that fails in any way (an error of its own, killed, out of memory,
-stuck past the wait) costs only time: the caller does the work itself. The child writes to neither standard stream
-and never returns into the parent's code (`os._exit`): it touches nothing another thread of
-the parent may have held a lock on.
+stuck past the wait) costs only time: the caller does the work itself. The child writes to
+neither standard stream and never returns into the parent's code (`os._exit`): it touches
+nothing another thread of the parent may have held a lock on.
 A child may send its result first and go on with work of its own (`Then`: a load after an
 edit, then the cache entry it makes), which the parent waits for only at its end (`Child`).
 Work nobody waits for (writing a first load's cache entry once the command's result is shown)

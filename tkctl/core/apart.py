@@ -19,6 +19,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Mapping
 
 from tkctl.core.build import PlanContext, apply_moves, tracked_resources, unchanged_verdict
@@ -74,9 +75,7 @@ def unchanged_objects(desired: DesiredState, live: LiveState, state: Mapping[tup
     for id_, key in tracked_resources(desired, live, state).items():
         ctx.matcher.bind("resource", key, id_)
     out = bytearray()
-    for index, obj in enumerate(desired):
-        if index < start:
-            continue
+    for obj in islice(desired, start, None):
         out.append(f"{obj.kind}.{obj.key}" not in moved
                    and unchanged_verdict(ctx, obj, state.get((obj.kind, obj.key))))
     return bytes(out)

@@ -4,8 +4,8 @@ For each config object: match it to a live object (`core/match.py`), compare can
 attribute each difference to the config or to drift (`core/causes.py`), and turn the change
 into steps (`core/steps.py`). Then the objects the state manages that left the config are
 deleted (or forgotten, with `lifecycle.on_remove: forget`), and the live objects nothing
-manages are counted (`core/removed.py`). Safety rules are not applied here: `core/safety.py` judges the finished
-plan, so a refused plan can still be shown in full.
+manages are counted (`core/removed.py`). Safety rules are not applied here: `core/safety.py`
+judges the finished plan, so a refused plan can still be shown in full.
 
 Fields left as they are live (`ignore_fields`, unnamed `meta.t_*` keys: `core/ignore.py`)
 are copied into the desired object before it is compared, so they neither show nor get sent.
@@ -109,7 +109,7 @@ def build_plan(
 
 
 def apply_moves(plan: Plan, desired: DesiredState, state: Mapping[tuple[str, str], StateRecord]
-                 ) -> tuple[dict[tuple[str, str], StateRecord], dict[str, str]]:
+                ) -> tuple[dict[tuple[str, str], StateRecord], dict[str, str]]:
     """The state as if each `moved:` rename had happened: the new key takes the old key's
     record. Returns it and {new address: old address} for the renames still to make."""
     out = dict(state)
@@ -219,8 +219,7 @@ def _plan_object(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRec
                                    steps, reason=forced, kept=kept, protected=protected, because=because))
     else:
         plan.no_change += 1
-        if rec is None or rec.fingerprint != want_fp or rec.fields != record.fields or \
-                _differ(rec.lifecycle, record.lifecycle):
+        if rec is None or _to_record(rec, record):
             plan.state_steps.append(step_rules.record_step(obj.kind, obj.key, record))
 
 
@@ -256,8 +255,7 @@ def unchanged_verdict(ctx: PlanContext, obj: DesiredObject, rec: StateRecord | N
     if live_obj is None or _ignored_paths(ctx, obj, live_obj):
         return False
     want, record = desired_record(obj, tag=tag_of(live_obj) is not None)
-    if rec.fingerprint != record.fingerprint or rec.fields != record.fields or \
-            _differ(rec.lifecycle, record.lifecycle):
+    if _to_record(rec, record):
         return False
     refs = ctx.matcher.live_refs(live_obj)
     have = live_form(live_obj, refs, ctx.shared(frozenset(obj.fields)), ordered_fields(obj.kind, obj.fields))
@@ -282,6 +280,12 @@ def _resources_as_assumed(ctx: PlanContext, desired: DesiredState, live: LiveSta
     the keys bound to them (`ctx.resource_keys`, once the resources are planned), and a
     replaced resource changes them."""
     return not ctx.replaced and ctx.resource_keys == tracked_resources(desired, live, state)
+
+
+def _to_record(rec: StateRecord, record: step_rules.Record) -> bool:
+    """Whether the state's entry differs from what an unchanged object would record now."""
+    return rec.fingerprint != record.fingerprint or rec.fields != record.fields or \
+        _differ(rec.lifecycle, record.lifecycle)
 
 
 def _differ(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:

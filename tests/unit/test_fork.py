@@ -5,9 +5,11 @@ nothing to the parent's streams."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,43 @@ def test_a_stuck_child_is_killed_once_the_wait_is_over():
         child = _children() - before
         assert len(child) == 1
     assert not child & _children()  # killed and reaped when the block ended
+
+
+def test_a_large_result_is_unpickled_as_it_arrives_never_held_whole_as_bytes():
+    """A 20,000-resource config's result is 24 MB: read whole, then unpickled, it was held
+    three times at once (its pieces, their join, the value)."""
+    size = 8 << 20
+    with fork.forked(lambda: [b"x" * size, list(range(1000))]) as collect:
+        tracemalloc.start()
+        try:
+            got = collect(30)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert got is not None and got[0] == b"x" * size and got[1] == list(range(1000))
+    assert peak < size + (3 << 20), peak  # the value and one read's buffer, no copy of the pickle
+
+
+@pytest.mark.parametrize("ending", ["closed", "stalled"])
+def test_a_result_cut_short_is_an_error_and_a_stalled_one_times_out(ending):
+    data = pickle.dumps(("ok", list(range(100_000))), protocol=pickle.HIGHEST_PROTOCOL)
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, data[:4096])
+        if ending == "closed":  # the child died while writing
+            os.close(write_end)
+            with pytest.raises(Exception) as raised:
+                fork._receive(read_end, time.monotonic() + 30)
+            assert not isinstance(raised.value, TimeoutError)
+        else:
+            start = time.monotonic()
+            with pytest.raises(TimeoutError):
+                fork._receive(read_end, start + 0.2)
+            assert time.monotonic() - start >= 0.2
+    finally:
+        os.close(read_end)
+        if ending == "stalled":
+            os.close(write_end)
 
 
 def test_a_child_writes_nothing_to_the_parents_streams(capfd):

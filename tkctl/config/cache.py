@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 if TYPE_CHECKING:
     from tkctl.fork import Child
 
-FORMAT = 2
+FORMAT = 3  # 3: an object's derived record keeps a key of its canonical form, not the form
 CACHE_DIR_ENV = "TKCTL_CACHE_DIR"
 NO_CACHE_ENV = "TKCTL_NO_CACHE"
 # A temporary file this long untouched belongs to a write that was killed: writing an entry

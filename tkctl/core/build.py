@@ -31,7 +31,8 @@ from tkctl.core.live import LiveObject, LiveState
 from tkctl.core.match import Matcher, live_form, live_refs, tag_of
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import ordered_fields
-from tkctl.core.plan import Change, Plan, StateRecord, config_digest, desired_record, execution_order
+from tkctl.core.plan import (Change, Plan, StateRecord, config_digest, desired_canonical, desired_record,
+                             execution_order, same_form)
 from tkctl.core.removed import check_tags, plan_removed, remembered, unmanaged
 
 
@@ -154,10 +155,10 @@ def _plan_object(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRec
     live_obj = tracked if tracked is not None else matcher.untracked(obj)
     if live_obj is None:
         plan.live_fingerprints[address] = None
-        want, record = desired_record(obj)
+        record = desired_record(obj).record
         # A state entry whose object vanished means someone deleted it outside tkctl.
         cause = "drift" if rec else "config"
-        fields = [FieldChange(n, None, v, cause) for n, v in want.items() if v is not None]
+        fields = [FieldChange(n, None, v, cause) for n, v in desired_canonical(obj).items() if v is not None]
         steps = step_rules.create_steps(obj, record, takeover=_takeover(ctx, obj))
         plan.changes.append(Change("create", obj.kind, obj.key, None, cause, fields, obj, steps, protected=protected))
         return
@@ -167,23 +168,22 @@ def _plan_object(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRec
     # tracked object made without one (imported, exported) is not changed just to add it. The
     # tag is still sent whenever `meta` is.
     untagged = tracked is not None and tag_of(live_obj) is None
-    want, record = desired_record(effective, tag=not untagged)
-    want_fp = record.fingerprint
+    record = desired_record(effective, tag=not untagged).record
     matcher.bind(obj.kind, obj.key, live_obj.id)
     plan.ids[address] = live_obj.id
     refs = matcher.live_refs(live_obj)
     compare_only, ordered = ctx.shared(frozenset(effective.fields)), ordered_fields(obj.kind, obj.fields)
     have = live_form(live_obj, refs, compare_only, ordered)
-    changes = field_changes(have, want)
+    changes, have_fp, want = _compare(effective, not untagged, have)
     if changes and tracked is not None:
-        changes = with_causes(changes, rec, have, want, want_fp)
+        changes = with_causes(changes, rec, have, want, record.fingerprint)
     if kept:
         kept = [p for p in kept if _present(live_obj.fields, p)]
 
     # Without a change, only a replaced owner makes a replacement (see `_replacement`).
     reason = _replacement(ctx, obj, live_obj, changes) if changes or ctx.replaced else None
     if reason is not None:
-        plan.live_fingerprints[address] = read_fingerprint(have)
+        plan.live_fingerprints[address] = have_fp or read_fingerprint(have)
         if obj.kind == "resource":
             ctx.replaced.add(obj.key)
         # The old calendar of a replaced resource goes with it: no delete of its own.
@@ -204,8 +204,8 @@ def _plan_object(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRec
         if because and "resources" not in top:
             top.append("resources")
             forced = f"its member {', '.join(because)} is replaced: the project's members now point at the replacement"
-    if tracked is None or top:
-        plan.live_fingerprints[address] = read_fingerprint(have)
+    if tracked is None or top or have_fp is not None:
+        plan.live_fingerprints[address] = have_fp or read_fingerprint(have)
     else:
         # Unchanged: hashed only if another object's step names it or a saved plan is checked.
         plan.live_fingerprints.defer(address, partial(_live_fingerprint, live_obj, refs, compare_only, ordered))
@@ -254,12 +254,26 @@ def unchanged_verdict(ctx: PlanContext, obj: DesiredObject, rec: StateRecord | N
     live_obj = ctx.matcher.live.get(obj.kind, rec.id)
     if live_obj is None or _ignored_paths(ctx, obj, live_obj):
         return False
-    want, record = desired_record(obj, tag=tag_of(live_obj) is not None)
-    if _to_record(rec, record):
+    tag = tag_of(live_obj) is not None
+    if _to_record(rec, desired_record(obj, tag=tag).record):
         return False
     refs = ctx.matcher.live_refs(live_obj)
     have = live_form(live_obj, refs, ctx.shared(frozenset(obj.fields)), ordered_fields(obj.kind, obj.fields))
-    return not field_changes(have, want)
+    return not _compare(obj, tag, have)[0]
+
+
+def _compare(obj: DesiredObject, tag: bool,
+             have: dict[str, Any]) -> tuple[list[FieldChange], str | None, dict[str, Any] | None]:
+    """`field_changes(have, want)` for `want = desired_canonical(obj, tag=tag)`, `have`'s read
+    fingerprint when it was worked out on the way (else None), and `want` when it was worked
+    out (always, when there is a change). An unchanged object, most of a large plan, is told
+    so by its form's key (`same_form`): its desired form is worked out again only when the
+    key does not say "equal"."""
+    same, fp = same_form(have, desired_record(obj, tag=tag).key)
+    if same:
+        return [], fp, None
+    want = desired_canonical(obj, tag=tag)
+    return field_changes(have, want), fp, want
 
 
 def tracked_resources(desired: DesiredState, live: LiveState,
@@ -310,7 +324,8 @@ def _plan_move(plan: Plan, ctx: PlanContext, obj: DesiredObject, rec: StateRecor
     kept = _ignored_paths(ctx, obj, live_obj)
     effective = _effective(obj, live_obj, kept)
     untagged = tag_of(live_obj) is None
-    want, record = desired_record(effective, tag=not untagged)
+    record = desired_record(effective, tag=not untagged).record
+    want = desired_canonical(effective, tag=not untagged)
     have = ctx.matcher.live_canonical(live_obj, frozenset(effective.fields), ordered_fields(obj.kind, obj.fields))
     plan.live_fingerprints[address] = read_fingerprint(have)
     plan.live_fingerprints[moved_from] = read_fingerprint(have)

@@ -47,10 +47,21 @@ def read_fingerprint(value: Any) -> str:
     the same text except for floats (`0.00001`, not `1e-05`) and NaN (null, where `canonical_json`
     refuses it): one value always gets one digest. What orjson refuses (an integer past 64 bits,
     a key that is not a string, a type it does not know) is hashed as `sha256` hashes it."""
+    text = quick_json(value)
+    return text_fingerprint(canonical_json(value).encode() if text is None else text)
+
+
+def quick_json(value: Any) -> bytes | None:
+    """orjson's sorted, compact JSON of `value` (`read_fingerprint`'s), or None for a value
+    orjson refuses."""
     try:
-        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_refuse)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=_refuse)
     except orjson.JSONEncodeError:
-        text = canonical_json(value).encode()
+        return None
+
+
+def text_fingerprint(text: bytes) -> str:
+    """`sha256:<hex>` of an encoded text."""
     return "sha256:" + hashlib.sha256(text).hexdigest()
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from tkctl.core import steps as step_rules
 from tkctl.core.diff import FieldChange
-from tkctl.core.digest import digests, fingerprint  # noqa: F401 (fingerprint: re-exported, benchmarks use it)
+from tkctl.core.digest import digests, fingerprint, quick_json, text_fingerprint  # noqa: F401 (fingerprint: re-exported, benchmarks use it)
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import MARKER, canonical, ordered_fields
 from tkctl.core.steps import Record, Step
@@ -233,18 +233,76 @@ def desired_canonical(obj: DesiredObject, *, tag: bool = True) -> dict[str, Any]
                      ordered=ordered_fields(obj.kind, obj.fields))
 
 
-def desired_record(obj: DesiredObject, *, tag: bool = True) -> tuple[dict[str, Any], Record]:
-    """`desired_canonical(obj, tag=tag)` and its `record_of`, worked out once per object.
+class FormKey(NamedTuple):
+    """What tells a live object's canonical form equal to an object's desired one, so that
+    the desired form need not be kept (`same_form`).
+
+    `fingerprint` is the desired form's `read_fingerprint`, from orjson's text; `nulls` are
+    its fields that are None, the text's only nulls. Equal texts of two forms mean equal
+    values, but for one thing: orjson writes NaN and the infinities as null too, so a live
+    value NaN where the config's is None would pass; a check of the `nulls` rules it out."""
+
+    fingerprint: str
+    nulls: tuple[str, ...]
+
+
+class Derived(NamedTuple):
+    """What every plan derives from one desired object (`desired_record`)."""
+
+    key: FormKey | None  # None: its form is compared in full, every time
+    record: Record
+
+
+def desired_record(obj: DesiredObject, *, tag: bool = True) -> Derived:
+    """The record of `desired_canonical(obj, tag=tag)` and its `FormKey`, worked out once per
+    object.
 
     Both depend only on the object, which does not change once loaded; a plan asks for them
     for every object, and the config cache keeps them, so an unchanged config is not
-    canonicalised and hashed again. Callers must not change the returned form."""
+    canonicalised and hashed again. The form itself is not kept: at 20,000 resources the
+    forms of 52,000 objects held about 60 MB, and a plan needs one only for an object whose
+    live form differs from it (`desired_canonical` works it out again)."""
     tag = tag or obj.kind not in TAGGED  # the same form either way for a kind that has no tag
     memo = obj.derived.get(("record", tag))
     if memo is None:
         canon = desired_canonical(obj, tag=tag)
-        memo = obj.derived[("record", tag)] = (canon, record_of(canon, obj.lifecycle))
+        memo = obj.derived[("record", tag)] = Derived(form_key(canon), record_of(canon, obj.lifecycle))
     return memo
+
+
+# One tuple per distinct set of None fields: 52,000 objects share a handful.
+_NULLS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def form_key(canon: Mapping[str, Any]) -> FormKey | None:
+    """The `FormKey` of a desired canonical form, or None when its text cannot stand for it:
+    orjson refuses it (a key that is not a string, an integer past 64 bits), or it holds a
+    null below its top level (or a field's text merely contains one), which `nulls` would
+    not cover."""
+    text = quick_json(canon)
+    if text is None:
+        return None
+    nulls = tuple(name for name, value in canon.items() if value is None)
+    if text.count(b"null") != len(nulls):
+        return None
+    return FormKey(text_fingerprint(text), _NULLS.setdefault(nulls, nulls))
+
+
+def same_form(have: Mapping[str, Any], key: FormKey | None) -> tuple[bool, str | None]:
+    """Whether the live canonical form `have` equals the desired form `key` stands for (as
+    `field_changes` compares them: no change), and `have`'s `read_fingerprint` when it was
+    worked out on the way. False means "compare in full", not "different".
+
+    Both forms hold JSON's types only (`canonical` makes them from JSON and YAML values), for
+    which one orjson text is one value: equal texts are equal forms, once no NaN or infinity
+    stands where the desired form has None (both write null)."""
+    if key is None:
+        return False, None
+    text = quick_json(have)
+    if text is None:
+        return False, None
+    fp = text_fingerprint(text)
+    return fp == key.fingerprint and all(have.get(name) is None for name in key.nulls), fp
 
 
 def record_of(canon: Mapping[str, Any], lifecycle: Mapping[str, Any] | None = None) -> Record:

@@ -23,7 +23,7 @@ from tkctl.config import cache as cache_module
 from tkctl.config import constraints, loader
 from tkctl.config.cache import ConfigCache, cache_dir
 from tkctl.config.loader import load_config_with_warnings
-from tkctl.core.plan import config_digest, desired_canonical, record_of
+from tkctl.core.plan import config_digest, desired_canonical, form_key, record_of
 from tkctl.errors import ConfigError
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
@@ -102,12 +102,12 @@ def test_an_unchanged_config_comes_from_the_cache_equal_to_a_load_from_the_files
     same(first, fresh)
 
 
-def test_the_cached_forms_a_plan_derives_equal_those_worked_out_afresh(folder, cache):
+def test_what_the_cache_keeps_a_plan_derives_equals_what_is_worked_out_afresh(folder, cache):
     load(folder, cache)
     cached = load(folder, cache)
     for obj in cached.desired:
-        canon, record = obj.derived[("record", True)]
-        assert canon == desired_canonical(obj)
+        key, record = obj.derived[("record", True)]
+        assert key == form_key(desired_canonical(obj)) and key is not None
         assert record == record_of(desired_canonical(obj), obj.lifecycle)
     assert cached.desired.digest == config_digest(load(folder, None).desired)
 

@@ -152,8 +152,8 @@ def forked(work: Callable[[], T | Then[T]],
 
 def _receive(fd: int, deadline: float) -> Any:
     """The child's pickled result, unpickled as it arrives through the pipe; TimeoutError past
-    the deadline. Read whole first, a 20,000-resource config's 24 MB result was held twice
-    (its pieces and their join), then once more while unpickled: the plan's peak memory."""
+    the deadline. Reading it whole first held a 20,000-resource config's 24 MB result twice
+    (its pieces and their join), then once more while it was unpickled, at the plan's peak."""
     return pickle.load(io.BufferedReader(_Pipe(fd, deadline), 1 << 20))
 
 

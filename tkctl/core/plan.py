@@ -14,7 +14,8 @@ from typing import Any, Mapping, NamedTuple
 
 from tkctl.core import steps as step_rules
 from tkctl.core.diff import FieldChange
-from tkctl.core.digest import digests, fingerprint, quick_json, text_fingerprint  # noqa: F401 (fingerprint: re-exported, benchmarks use it)
+from tkctl.core.digest import digests, quick_json, text_fingerprint
+from tkctl.core.digest import fingerprint  # noqa: F401 (re-exported: benchmarks use it)
 from tkctl.core.model import KINDS, DesiredObject, DesiredState
 from tkctl.core.normalize import MARKER, canonical, ordered_fields
 from tkctl.core.steps import Record, Step

@@ -47,7 +47,7 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 if TYPE_CHECKING:
-    from tkctl.config.loader import _FileReader
+    from tkctl.config.filereader import FileReader
 
 log = logging.getLogger("tkctl.config")
 
@@ -61,7 +61,7 @@ LOAD_BYTES_PER_SECOND = 100_000
 
 @dataclass
 class FileRead:
-    """One file as `_FileReader.read_apart` read it, for the reader that loads the config to `take`."""
+    """One file as `FileReader.read_apart` read it, for the reader that loads the config to `take`."""
 
     reads: list[ObjectRead]
     gathered: list[list[Any]]  # what the read added to each of the reader's lists
@@ -83,7 +83,7 @@ class FileRead:
                 desired_record(read.obj)
 
 
-def read_files(reader: _FileReader, files: list[Path], apart: list[Path]) -> Iterator[list[ObjectRead]]:
+def read_files(reader: FileReader, files: list[Path], apart: list[Path]) -> Iterator[list[ObjectRead]]:
     """The objects of each file, in the files' order: those of `apart` read by a forked child
     while this process reads the others."""
     if not apart:

@@ -20,7 +20,7 @@ import pytest
 
 from tkctl import fork
 from tkctl.config import cache as cache_module
-from tkctl.config import constraints, loader
+from tkctl.config import blocks, constraints, filereader, loader
 from tkctl.config.cache import ConfigCache, cache_dir
 from tkctl.config.loader import load_config_with_warnings
 from tkctl.core.plan import config_digest, desired_canonical, form_key, record_of
@@ -52,14 +52,14 @@ class Reads:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, tally: Path):
         self.tally = tally
         self.count = 0
-        original = loader._FileReader.read
+        original = filereader.FileReader.read
 
         def read(reader, path):
             with open(tally, "ab") as f:
                 f.write(b".")
             return original(reader, path)
 
-        monkeypatch.setattr(loader._FileReader, "read", read)
+        monkeypatch.setattr(filereader.FileReader, "read", read)
 
     @property
     def count(self) -> int:
@@ -394,8 +394,9 @@ def test_a_second_process_writing_a_first_load_finds_its_blocks_ahead_of_the_nex
     (folder / "resources.yaml").write_text((folder / "resources.yaml").read_text().replace(
         "Dr. Anna Jones", "Dr. Anna Jonas", 1))
     indexed: list[str] = []
-    original = loader.index_known
-    monkeypatch.setattr(loader, "index_known", lambda known, *a: indexed.append(known.path) or original(known, *a))
+    original = blocks.index_known
+    for module in (filereader, loader):  # a file read whole is indexed by the one, a cache entry by the other
+        monkeypatch.setattr(module, "index_known", lambda known, *a: indexed.append(known.path) or original(known, *a))
     edited = load(folder, ConfigCache(tmp_path / "cache"), environ={"TKCTL_NO_FORK": "1"})
     assert indexed == []
     same(edited, load(folder, None))

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from test_config_fuzz import BASE, _paths, _replaced, keys, values
 from test_config_problems import CASES
 
-from tkctl.config import check_config, loader, schema, variables, yamlfile
+from tkctl.config import check_config, filereader, schema, variables, yamlfile
 from tkctl.config.loader import ConfigReport
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
@@ -37,7 +37,7 @@ def plain_loading() -> Iterator[None]:
         m.setattr(schema, "_is_valid", lambda node: lambda value: False)
         m.setattr(yamlfile, "_Loader", yamlfile._BaseLoader)
         m.setitem(yamlfile._SCALARS, INT, yamlfile._number(yamlfile._constructor.construct_yaml_int))
-        m.setattr(loader, "may_reference", lambda text: True)
+        m.setattr(filereader, "may_reference", lambda text: True)
         m.setattr(yamlfile.YamlFile, "release", lambda self: None)
         m.setattr(yamlfile.YamlFile, "location_in", lambda self, section, key, path: self.location((section, key, *path)))
         yield

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tkctl.config import blocks, loader
+from tkctl.config import blocks, filereader
 from tkctl.config.cache import ConfigCache
 from tkctl.config.loader import check_config
 
@@ -182,7 +182,7 @@ class Parsed:
     def __init__(self, monkeypatch: pytest.MonkeyPatch):
         self.texts: list[str] = []
         self.reused = 0
-        parse, reused = loader.parse_yaml, loader.reused
+        parse, reused = filereader.parse_yaml, filereader.reused
 
         def counting_parse(path, display, text, **kw):
             self.texts.append(text)
@@ -192,7 +192,7 @@ class Parsed:
             self.reused += 1
             return reused(*args, **kw)
 
-        for module in (loader, blocks):  # whole files are read by the one, blocks by the other
+        for module in (filereader, blocks):  # whole files are read by the one, blocks by the other
             monkeypatch.setattr(module, "parse_yaml", counting_parse)
             monkeypatch.setattr(module, "reused", counting_reused)
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_reuse import SETTINGS, Parsed, _big, _edit, _files, _same
 
 from tkctl import fork
-from tkctl.config import loader, twocores
+from tkctl.config import filereader, loader, twocores
 from tkctl.config.cache import ConfigCache, flush_deferred
 from tkctl.config.loader import check_config
 from tkctl.core.plan import config_digest, desired_canonical, form_key, record_of
@@ -35,7 +35,7 @@ class Forks:
         self.forks = 0
         self.loads: list[bool] = []  # per _load_objects call: whether it was given files apart
         self.read_here: list[str] = []  # files read apart by this process (not the child)
-        forked, load, read_apart = twocores.forked, loader._load_objects, loader._FileReader.read_apart
+        forked, load, read_apart = twocores.forked, loader._load_objects, filereader.FileReader.read_apart
         parent = os.getpid()
 
         def counting_read_apart(reader, path):
@@ -55,7 +55,7 @@ class Forks:
         mp.setattr(fork, "_can_fork", lambda: True)
         mp.setattr(twocores, "forked", counting_forked)
         mp.setattr(loader, "_load_objects", counting_load)
-        mp.setattr(loader._FileReader, "read_apart", counting_read_apart)
+        mp.setattr(filereader.FileReader, "read_apart", counting_read_apart)
 
 
 @pytest.fixture
@@ -142,14 +142,14 @@ def test_a_childs_objects_come_with_their_plan_forms_only_for_a_load_the_cache_k
 
 def test_a_child_that_fails_leaves_its_files_to_the_parent(tmp_path, forks, monkeypatch):
     parent = os.getpid()
-    read_apart = loader._FileReader.read_apart
+    read_apart = filereader.FileReader.read_apart
 
     def failing_in_the_child(self, path):
         if os.getpid() != parent:
             raise MemoryError("the child ran out")
         return read_apart(self, path)
 
-    monkeypatch.setattr(loader._FileReader, "read_apart", failing_in_the_child)
+    monkeypatch.setattr(filereader.FileReader, "read_apart", failing_in_the_child)
     _write(tmp_path, {
         "a.yaml": "resources:\n  ann:\n    name: Ann\n    timezone: Europe/Oslo\n",
         "b.yaml": "calendars:\n  c1:\n    resource: ann\n    name: One\n    lifecycle: {nope: 1}\n",

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tkctl.config.yamlfile import YamlSyntaxError, read_yaml
+from tkctl.config import yamlfile
+from tkctl.config.yamlfile import YamlSyntaxError, parse_yaml, read_yaml
 from tkctl.errors import Location
 
 
@@ -53,8 +56,7 @@ def test_merge_keys_and_aliases(tmp_path):
     assert doc.issues == []
     assert doc.data["a"] == {"start": 9, "end": 12}
     assert doc.data["b"] == {"x": 0, "y": 2}
-    first, second = doc.data["c"]
-    assert first == second == {"start": 9, "end": 17} and first is not second
+    assert doc.data["c"] == [{"start": 9, "end": 17}] * 2
 
 
 def test_duplicate_keys_are_issues_and_the_first_value_wins(tmp_path):
@@ -110,3 +112,89 @@ def test_an_anchor_shared_by_thousands_of_objects_is_not_an_alias_bomb(tmp_path)
     doc = _read(tmp_path, "\n".join(lines) + "\n")
     assert doc.issues == []
     assert doc.data["r19999"]["constraints"] == doc.data["hours"]
+
+
+# -- an alias takes the value its anchor built -------------------------------------------
+
+
+def test_an_alias_takes_the_value_its_anchor_built_and_counts_as_expanded(tmp_path):
+    doc = _read(tmp_path, "base: &hours {start: 9, end: 17}\nc: [*hours, *hours]\nd: {<<: *hours, end: 12}\n")
+    first, second = doc.data["c"]
+    assert first is second is doc.data["base"]
+    assert doc.data["d"] == {"start": 9, "end": 12}  # a merge makes a mapping of its own
+    assert doc.aliased == 6  # each alias added the anchor's two values, as if built again
+
+
+@st.composite
+def anchored_documents(draw) -> str:
+    """Flow-style YAML with anchors, aliases (of collections defined earlier), merges, and
+    now and then what a reader reports: a duplicate key, an unsupported tag, a number JSON
+    cannot carry."""
+    anchors: list[tuple[str, str]] = []
+    troubled = draw(st.booleans())  # the document may hold what a reader reports
+    scalars = ["1", "x", "1.5", "true", "~", "'q'"] + (["1e999", "!!binary aGk="] if troubled else [])
+
+    def value(depth: int) -> str:
+        kinds = ["scalar", "list", "map"] if depth < 5 else ["scalar"]
+        if anchors:
+            kinds += ["alias", "alias"]
+        if any(kind == "map" for _, kind in anchors) and depth < 5:
+            kinds.append("merge")
+        kind = draw(st.sampled_from(kinds))
+        if kind == "scalar":
+            return draw(st.sampled_from(scalars))
+        if kind == "alias":
+            return "*" + draw(st.sampled_from(anchors))[0]
+        if kind == "merge":
+            name = draw(st.sampled_from([name for name, kind in anchors if kind == "map"]))
+            return f"{{<<: *{name}, {draw(st.sampled_from('abz'))}: {value(depth + 1)}}}"
+        items = [value(depth + 1) for _ in range(draw(st.integers(0, 3)))]
+        if kind == "list":
+            text = "[" + ", ".join(items) + "]"
+        else:
+            keys = draw(st.lists(st.sampled_from("abcd"), min_size=len(items), max_size=len(items), unique=not troubled))
+            text = "{" + ", ".join(f"{key}: {item}" for key, item in zip(keys, items, strict=True)) + "}"
+        if draw(st.booleans()):
+            name = f"n{len(anchors)}"
+            anchors.append((name, kind))
+            return f"&{name} {text}"
+        return text
+
+    return "{" + ", ".join(f"k{i}: {value(0)}" for i in range(draw(st.integers(1, 6)))) + "}\n"
+
+
+def _outcome(text: str) -> tuple:
+    try:
+        doc = parse_yaml(Path("f.yaml"), "f.yaml", text)
+    except YamlSyntaxError as exc:
+        return ("refused", exc.message, exc.location, exc.path)
+    issues = [(i.message, i.mark.line, i.mark.column, i.path(doc)) for i in doc.issues]
+    return ("read", doc.data, issues, doc.aliased)
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, database=None)
+@given(text=anchored_documents(), depth=st.sampled_from([4, 6, 50]), allowance=st.sampled_from([5, 30, 1_000_000]))
+def test_a_shared_value_reads_as_the_copy_built_again(text, depth, allowance):
+    """The same values, issues, refusals (message, line, column, path) and alias count as
+    building every alias again, with limits low enough to be met."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(yamlfile, "MAX_DEPTH", depth)
+        m.setattr(yamlfile, "ALIAS_ALLOWANCE", allowance)
+        m.setattr(yamlfile, "ALIAS_FACTOR", 2)
+        shared = _outcome(text)
+        m.setattr(yamlfile.YamlFile, "_shared_size", lambda self, node, depth: None)  # every alias built again
+        copied = _outcome(text)
+    assert shared == copied
+    SHARING_SEEN.append((shared[0], shared[0] == "read" and shared[3] > 0 and not shared[2]))
+
+
+SHARING_SEEN: list[tuple[str, bool]] = []
+
+
+def test_the_documents_above_met_shared_values_and_refusals():
+    """The property above is worth its name: many documents shared values with nothing to
+    report, and many were refused (nested too deep, or expanded too far, by an alias)."""
+    SHARING_SEEN.clear()
+    test_a_shared_value_reads_as_the_copy_built_again()
+    assert sum(shares for _, shares in SHARING_SEEN) >= 50
+    assert sum(outcome == "refused" for outcome, _ in SHARING_SEEN) >= 20

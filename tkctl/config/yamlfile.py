@@ -9,6 +9,10 @@ only happens for the few paths that an error or an object's field list needs.
 
 An alias (`*hours`) gives the value its anchor built, as PyYAML's own constructor does: the
 objects that share a constraint list hold one list, not a copy each (see `_shared_size`).
+And every string value is interned: a config repeats a few time zones, calendar names, tags
+and colours thousands of times, and keeps one string of each instead of one per use (so do
+the config cache's entries, pickled with it). With the shared lists, that took a
+20,000-resource plan's peak from 536-540 MB to 459-466 MB.
 
 Scalars follow YAML 1.1 as PyYAML does, with two exceptions that keep values "as written":
 timestamps stay strings (`2024-05-01` is a date string for the API, not a `datetime.date`),
@@ -294,7 +298,7 @@ class YamlFile:
     def _build(self, node: Node, depth: int) -> Any:
         if isinstance(node, ScalarNode):
             if node.tag == _STR:
-                return node.value
+                return intern(node.value)
             construct = _SCALARS.get(node.tag)
             if construct is None:
                 self.issues.append(YamlIssue(f"unsupported YAML tag {node.tag}", node.start_mark))
@@ -330,7 +334,7 @@ class YamlFile:
         try:
             if isinstance(node, SequenceNode):
                 # A plain string (most values) is taken as it is, without a call.
-                value: Any = [item.value if item.tag == _STR and item.__class__ is ScalarNode
+                value: Any = [intern(item.value) if item.tag == _STR and item.__class__ is ScalarNode
                               else self._build(item, depth + 1) for item in node.value]
             else:
                 value = self._build_mapping(node, depth)
@@ -425,7 +429,7 @@ class YamlFile:
                 )
                 continue
             # A plain string (most values) is taken as it is, without a call.
-            out[key] = (value_node.value if value_node.tag == _STR and value_node.__class__ is ScalarNode
+            out[key] = (intern(value_node.value) if value_node.tag == _STR and value_node.__class__ is ScalarNode
                         else self._build(value_node, depth + 1))
         for merge in merges:  # `<<: *defaults` (or a list of them): explicit keys win
             sources = merge.value if isinstance(merge, SequenceNode) else [merge]

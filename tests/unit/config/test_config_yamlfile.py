@@ -125,6 +125,13 @@ def test_an_alias_takes_the_value_its_anchor_built_and_counts_as_expanded(tmp_pa
     assert doc.aliased == 6  # each alias added the anchor's two values, as if built again
 
 
+def test_equal_strings_are_one_string(tmp_path):
+    """A config repeats a few values (a time zone, a tag) thousands of times: each is kept once."""
+    doc = _read(tmp_path, "a: {tz: Europe/Oslo, tags: [gp]}\nb: {tz: Europe/Oslo, tags: ['gp']}\n")
+    assert doc.data["a"]["tz"] is doc.data["b"]["tz"]
+    assert doc.data["a"]["tags"][0] is doc.data["b"]["tags"][0]
+
+
 @st.composite
 def anchored_documents(draw) -> str:
     """Flow-style YAML with anchors, aliases (of collections defined earlier), merges, and

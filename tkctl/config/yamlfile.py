@@ -333,7 +333,7 @@ class YamlFile:
         self._open.add(key)
         try:
             if isinstance(node, SequenceNode):
-                # A plain string (most values) is taken as it is, without a call.
+                # A plain string (most values) is taken as it is (interned), without a call of _build.
                 value: Any = [intern(item.value) if item.tag == _STR and item.__class__ is ScalarNode
                               else self._build(item, depth + 1) for item in node.value]
             else:
@@ -428,7 +428,7 @@ class YamlFile:
                     )
                 )
                 continue
-            # A plain string (most values) is taken as it is, without a call.
+            # A plain string (most values) is taken as it is (interned), without a call of _build.
             out[key] = (intern(value_node.value) if value_node.tag == _STR and value_node.__class__ is ScalarNode
                         else self._build(value_node, depth + 1))
         for merge in merges:  # `<<: *defaults` (or a list of them): explicit keys win

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import pickle
 from typing import Any
 
 import orjson
@@ -137,6 +138,34 @@ def test_what_an_object_derives_keeps_no_canonical_form():
     assert derived.record == record_of(desired_canonical(obj))
     assert obj.derived == {("record", True): derived}
     assert not any(isinstance(part, dict) for part in derived.key)
+
+
+
+def test_what_objects_derive_alike_is_one_object_each_and_stays_so_through_pickle():
+    """The config cache pickles every object's derived record: a part most objects have alike
+    (the slot's key, an empty lifecycle) and a fingerprint the FormKey holds too are kept once,
+    and pickle, which writes a shared object once, keeps them shared."""
+    objs = [DesiredObject("resource", f"r{i}", {"name": f"R{i}", "timezone": "UTC"}) for i in range(3)]
+    objs.append(DesiredObject("resource", "p", {"name": "P"}, lifecycle={"protect": True}))
+    objs.append(DesiredObject("resource", "f", {"name": "F", "meta": {"ratio": 0.00001}}))
+    for obj in objs:
+        desired_record(obj)
+    for copy_ in (objs, pickle.loads(pickle.dumps(objs))):
+        plain = copy_[:3]
+        slots = [next(iter(obj.derived)) for obj in plain]
+        assert slots[0] == ("record", True) and slots[0] is slots[1] is slots[2]
+        records = [obj.derived[slots[0]].record for obj in copy_]
+        assert records[0].lifecycle == {} and records[0].lifecycle is records[1].lifecycle is records[2].lifecycle
+        assert records[3].lifecycle == {"protect": True}
+        for obj, rec in zip(plain, records[:3], strict=True):
+            assert rec.fingerprint is obj.derived[slots[0]].key.fingerprint
+        # A float is written `1e-05` in the state's fingerprint and `0.00001` in the FormKey's:
+        # two texts, each kept as it is.
+        last = copy_[4].derived[slots[0]]
+        assert last.record.fingerprint != last.key.fingerprint
+        assert last.record == record_of(desired_canonical(copy_[4]))
+    assert records[0] == record_of(desired_canonical(objs[0]))
+    assert records[3] == record_of(desired_canonical(objs[3]), {"protect": True})
 
 
 # -- whole plans: the reference planner compares every form in full ----------------------------

@@ -125,14 +125,42 @@ def _parse(name: str, doc: Any) -> State:
                                 and all(isinstance(v, str) for v in app.values())):
         raise _shape_error(name, '"app" must be an object with a string "id" (and "slug")')
     state = State(lineage=lineage, serial=serial, app=dict(app) if app else None)
+    entries = state.entries
     for address, raw in objects.items():
-        state.put(_parse_entry(name, address, raw))
+        entries[address] = _parse_entry(name, address, raw)  # its address, checked: `put`'s key
     return state
 
 
+# Each kind's name, as one string object.
+_KIND_NAMES = {kind: kind for kind in KINDS}
+
+
 def _parse_entry(name: str, address: str, raw: Any) -> StateEntry:
-    # Run for each of a state's entries (13,500 at 5,000 resources): the checks are written
-    # to cost little when they pass, and the messages are built only when one fails.
+    """The entry `raw` (decoded JSON) at `address`, or a StateError saying what is wrong.
+
+    Run for each of a state's entries (52,000 at 20,000 resources). An entry as tkctl writes
+    it (strings where strings belong, no lifecycle, its address its kind and key) passes one
+    test of each field, in half the time of the checks that name what is wrong; anything
+    else takes those checks, which give the same entry or the message."""
+    if type(raw) is dict:
+        get = raw.get
+        key, id_, fingerprint, digests = get("key"), get("id"), get("fingerprint"), get("fields", _NONE)
+        try:  # TypeError: a kind that cannot be a dict key, a digest that is not a string
+            kind = _KIND_NAMES.get(get("kind"))
+            if (kind and type(key) is type(id_) is type(fingerprint) is str and key and id_ and fingerprint
+                    and type(digests) is dict and "lifecycle" not in raw and address == kind + "." + key):
+                # The keys of a decoded JSON object are strings; intern takes nothing but one.
+                return StateEntry(kind, key, id_, fingerprint, fields={n: intern(d) for n, d in digests.items()})
+        except TypeError:
+            pass
+    return _checked_entry(name, address, raw)
+
+
+_NONE: Any = object()  # no `fields` in the entry: not the quick path's
+
+
+def _checked_entry(name: str, address: str, raw: Any) -> StateEntry:
+    # The messages are built only when a check fails.
     if not isinstance(raw, dict):
         raise _shape_error(name, f"{_where(address)} must be an object")
     kind, key, id_, fingerprint = values = [raw.get(field_name) for field_name in ENTRY_FIELDS]

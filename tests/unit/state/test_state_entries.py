@@ -87,3 +87,21 @@ def test_a_whole_file_reads_as_before():
     state = parse_state(json.dumps(doc).encode(), "state.json")
     assert state.entries == {address: reference_entry("state.json", address, raw) for address, raw in objects.items()}
     assert state.entries["resource.r1"].lifecycle == {"protect": True}
+
+
+def test_entries_as_tkctl_writes_them_take_the_quick_path(monkeypatch):
+    """The comparison above holds for both paths only if both are taken: an entry as tkctl
+    writes it never reaches the checks that name what is wrong, and the rest always do."""
+    from tkctl.state import format as fmt
+
+    checked: list[str] = []
+    full = fmt._checked_entry
+    monkeypatch.setattr(fmt, "_checked_entry", lambda name, address, raw: checked.append(address) or full(name, address, raw))
+    written = {"kind": "calendar", "key": "c1", "id": "i2", "fingerprint": "sha256:2", "fields": {"name": "ab12"}}
+    entry = parse_entry("state.json", "calendar.c1", json.loads(json.dumps(written)))
+    assert entry == reference_entry("state.json", "calendar.c1", written) and checked == []
+    assert entry.kind is KINDS[1] and entry.fields["name"] is parse_entry("s", "calendar.c1", dict(written)).fields["name"]
+    for other in ({**written, "lifecycle": {"protect": True}}, {k: v for k, v in written.items() if k != "fields"},
+                  {**written, "kind": ["calendar"]}, {**written, "fields": {"name": 1}}, {**written, "key": "c2"}):
+        assert outcome(parse_entry, "calendar.c1", other) == outcome(reference_entry, "calendar.c1", other)
+    assert len(checked) == 5

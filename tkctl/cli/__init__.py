@@ -178,8 +178,9 @@ def entry() -> NoReturn:
     files, coverage, temporary folders) and the standard streams are flushed. Should a
     thread still be running, `sys.exit` waits for it as usual.
 
-    Before anything runs, the C library is asked for one heap (`tkctl/allocator.py`)."""
-    allocator.one_heap()
+    Before anything runs, the C library is asked for one heap, and to give large blocks back
+    when they are freed (`tkctl/allocator.py`)."""
+    allocator.tune()
     code, _left = _main(None)  # the entries left to detached writers: never freed, see above
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's own
     if threading.active_count() == 1 and run_exit_handlers is not None:

@@ -16,8 +16,9 @@ raises that bar to the freed block's size, up to 32 MB: after the first page of 
 (a megabyte of text, and the text decoded from it) is freed, every later page, and every
 large table of the config, the state and the account, comes from the heap, where the holes
 they leave when freed are kept by the process. A fixed bar of 256 KB (setting it stops
-glibc from moving it) took a 20,000-resource plan's peak from 382-384 MB to 353-360 MB
-(config cached) and from 452-453 MB to 436-437 MB (first plan), in the same time.
+glibc from moving it) took a 20,000-resource plan's peak from 371-378 MB to 354-356 MB
+(config cached) and from 453-458 MB to 438-441 MB (first plan), in the same time within the
+runs' spread (three runs each, alternating).
 
 Set only for a `tkctl` process (`cli.entry`, before any thread starts; the processes it forks
 inherit it), and only where the C library is glibc: musl and macOS have no such settings.

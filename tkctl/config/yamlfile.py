@@ -369,7 +369,8 @@ class YamlFile:
     def _expansion(self, node: Node) -> tuple[int, int]:
         """(values, levels) that building collection `node` again adds to `_added` and nests
         below its own level, walked as `_build` walks it (merge sources at the mapping's own
-        level), once per node."""
+        level; a merge source that is no mapping is skipped, as `_build_mapping` skips it),
+        once per node."""
         key = id(node)
         known = self._sizes.get(key)
         if known is not None:
@@ -383,7 +384,8 @@ class YamlFile:
                 if key_node.tag != _MERGE:
                     children.append(value_node)
                 else:
-                    sources.extend(value_node.value if isinstance(value_node, SequenceNode) else [value_node])
+                    sources.extend(source for source in (value_node.value if isinstance(value_node, SequenceNode)
+                                                         else [value_node]) if isinstance(source, MappingNode))
         for child in children:
             if isinstance(child, (SequenceNode, MappingNode)):
                 more, deeper = self._expansion(child)

@@ -132,6 +132,20 @@ def test_equal_strings_are_one_string(tmp_path):
     assert doc.data["a"]["tags"][0] is doc.data["b"]["tags"][0]
 
 
+
+@pytest.mark.parametrize("merged", ["1", "[1, {x: 2}]", "[*m, {y: 3}]"])
+def test_an_expansion_counts_what_building_again_adds_whatever_is_merged(tmp_path, merged, monkeypatch):
+    """`_expansion` walks a node as `_build` does, merge sources that are no mapping skipped
+    as `_build_mapping` skips them (they are reported, so such a value is never shared)."""
+    doc = _read(tmp_path, f"m: &m {{a: 1}}\nv: &v {{<<: {merged}, k: [1, [2]]}}\nw: *v\n")
+    node = next(value for key, value in doc.root.value if key.value == "v")
+    monkeypatch.setattr(yamlfile.YamlFile, "_shared_size", lambda self, node, depth: None)
+    before = doc._added
+    doc._build(node, 0)  # `v` again, as a copy: what an alias of it built again adds
+    assert doc._added - before > 0
+    assert doc._expansion(node) == (doc._added - before, 2)
+
+
 @st.composite
 def anchored_documents(draw) -> str:
     """Flow-style YAML with anchors, aliases (of collections defined earlier), merges, and

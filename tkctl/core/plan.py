@@ -277,8 +277,9 @@ def desired_record(obj: DesiredObject, *, tag: bool = True) -> Derived:
 # What `desired_record` keeps is held by every object of a config and pickled with it into the
 # config cache, where each distinct object is written (and later rebuilt) once: the parts most
 # objects have alike are one object each, not one per object. At 20,000 resources that is 52,000
-# key tuples, fingerprint strings and empty dicts fewer (13 MB), and a cached config unpickled
-# a tenth quicker. The slots of `obj.derived`, one per flavour of record:
+# key tuples, fingerprint strings and empty dicts fewer (about 13 MB by their sizes); a 5,000-
+# resource cache entry went from 8.7 to 7.8 MB, its config unpickled in 0.118 s instead of
+# 0.129 s. The slots of `obj.derived`, one per flavour of record:
 _RECORD_SLOTS = {True: ("record", True), False: ("record", False)}
 # The lifecycle that most objects remember, none. Shared, so never changed in place (a Record's
 # lifecycle is a read-only Mapping; `Record.data` and the state copy it).

@@ -13,7 +13,7 @@ from tkctl.core import apart
 from tkctl.core.build import build_plan
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
-from tkctl.core.plan import StateRecord, desired_record
+from tkctl.core.plan import StateRecord, desired_record, forget_derived
 
 
 def account(size: int, changed: set[int]) -> tuple[DesiredState, LiveState, dict]:
@@ -46,7 +46,7 @@ def account(size: int, changed: set[int]) -> tuple[DesiredState, LiveState, dict
 def forget_forms(desired: DesiredState) -> None:
     """As a config read from its files: every canonical form still to work out."""
     for obj in desired:
-        obj.derived.clear()
+        forget_derived(obj)
     desired.digest = None
 
 

@@ -184,7 +184,8 @@ def state_delta(previous: list[DesiredObject], state: DesiredState, warnings: li
 
 def _moved_from(old: DesiredObject, new: DesiredObject) -> tuple[str, int] | None:
     """(file, lines) if `new` is exactly `moved_object(old, file, lines)`; else None."""
-    if not (new.derived is old.derived and new.fields is old.fields and new.refs is old.refs
+    if not (new.derived is old.derived and new.derived_untagged is old.derived_untagged
+            and new.fields is old.fields and new.refs is old.refs
             and new.lifecycle is old.lifecycle and new.kind == old.kind and new.key == old.key
             and new.location is not None and old.location is not None
             and isinstance(new.field_locations, FieldLocations) and isinstance(old.field_locations, FieldLocations)):

@@ -264,23 +264,29 @@ def desired_record(obj: DesiredObject, *, tag: bool = True) -> Derived:
     forms of 52,000 objects held about 60 MB, and a plan needs one only for an object whose
     live form differs from it (`desired_canonical` works it out again)."""
     tag = tag or obj.kind not in TAGGED  # the same form either way for a kind that has no tag
-    slot = _RECORD_SLOTS[tag]
-    memo = obj.derived.get(slot)
+    memo = obj.derived if tag else obj.derived_untagged
     if memo is None:
         canon = desired_canonical(obj, tag=tag)
         key = form_key(canon)
-        memo = obj.derived[slot] = Derived(key, record_of(canon, obj.lifecycle,
-                                                          like=key.fingerprint if key else None))
+        memo = Derived(key, record_of(canon, obj.lifecycle, like=key.fingerprint if key else None))
+        # The object is frozen for what it says; this memo of what follows from it is not.
+        object.__setattr__(obj, "derived" if tag else "derived_untagged", memo)
     return memo
+
+
+def forget_derived(obj: DesiredObject) -> None:
+    """Drop what `desired_record` kept for `obj`, to be worked out again (after its fields
+    were changed in place, which only tests do)."""
+    object.__setattr__(obj, "derived", None)
+    object.__setattr__(obj, "derived_untagged", None)
 
 
 # What `desired_record` keeps is held by every object of a config and pickled with it into the
 # config cache, where each distinct object is written (and later rebuilt) once: the parts most
 # objects have alike are one object each, not one per object. At 20,000 resources that is 52,000
-# key tuples, fingerprint strings and empty dicts fewer (about 13 MB by their sizes); a 5,000-
-# resource cache entry went from 8.7 to 7.8 MB, its config unpickled in 0.118 s instead of
-# 0.129 s. The slots of `obj.derived`, one per flavour of record:
-_RECORD_SLOTS = {True: ("record", True), False: ("record", False)}
+# fingerprint strings and empty dicts fewer (with the key tuples a dict of flavours had, about
+# 13 MB by their sizes); a 5,000-resource cache entry went from 8.7 to 7.8 MB, its config
+# unpickled in 0.118 s instead of 0.129 s.
 # The lifecycle that most objects remember, none. Shared, so never changed in place (a Record's
 # lifecycle is a read-only Mapping; `Record.data` and the state copy it).
 _NOTHING_REMEMBERED: Mapping[str, Any] = {}

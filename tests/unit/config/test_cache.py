@@ -106,7 +106,7 @@ def test_what_the_cache_keeps_a_plan_derives_equals_what_is_worked_out_afresh(fo
     load(folder, cache)
     cached = load(folder, cache)
     for obj in cached.desired:
-        key, record = obj.derived[("record", True)]
+        key, record = obj.derived
         assert key == form_key(desired_canonical(obj)) and key is not None
         assert record == record_of(desired_canonical(obj), obj.lifecycle)
     assert cached.desired.digest == config_digest(load(folder, None).desired)

@@ -135,7 +135,7 @@ def test_a_childs_objects_come_with_their_plan_forms_only_for_a_load_the_cache_k
     for k in child:
         obj = cached.desired.objects[k]
         want = desired_canonical(obj)
-        assert obj.derived[("record", True)] == (form_key(want), record_of(want, obj.lifecycle))
+        assert obj.derived == (form_key(want), record_of(want, obj.lifecycle))
     assert not cached.desired.objects[("project", "p1")].derived  # read here: worked out when the plan asks
     flush_deferred()
 
@@ -195,7 +195,7 @@ def test_a_load_reusing_the_entry_is_done_in_a_second_process(tmp_path, monkeypa
     assert parsed.texts == [] and parsed.reused == 0, "the edit was read in this process"
     assert loaded.desired.get("resource", "r7").fields["name"].startswith("Person r7 (locum)")
     _same(loaded, check_config(root, ONE_CORE))
-    derived = [obj.derived.get(("record", True)) for obj in loaded.desired]
+    derived = [obj.derived for obj in loaded.desired]
     assert all(derived), "the child sends what plans derive from each object"
     parsed.reset()
     again = check_config(root, ONE_CORE, cache=cache)  # the child saved the new entry: a hit
@@ -293,7 +293,7 @@ def test_the_second_process_sends_only_the_objects_read_again_and_where_the_othe
     _same(loaded, fresh)
     assert loaded.desired.digest == config_digest(fresh.desired)
     for obj in loaded.desired:
-        assert obj.derived[("record", True)][1] == record_of(desired_canonical(obj)), obj.key
+        assert obj.derived.record == record_of(desired_canonical(obj)), obj.key
 
 
 def test_an_object_equal_to_a_moved_one_but_not_made_from_it_is_sent_whole():

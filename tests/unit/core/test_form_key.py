@@ -27,7 +27,7 @@ from tkctl.core.digest import read_fingerprint
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
 from tkctl.core.plan import Derived, FormKey, StateRecord, desired_canonical, desired_record, form_key, \
-    record_of, same_form
+    forget_derived, record_of, same_form
 
 NAN, INF = float("nan"), float("inf")
 
@@ -136,14 +136,29 @@ def test_what_an_object_derives_keeps_no_canonical_form():
     derived = desired_record(obj)
     assert isinstance(derived, Derived) and derived.key == form_key(desired_canonical(obj))
     assert derived.record == record_of(desired_canonical(obj))
-    assert obj.derived == {("record", True): derived}
+    assert obj.derived is derived and obj.derived_untagged is None
     assert not any(isinstance(part, dict) for part in derived.key)
+
+
+def test_each_flavour_of_record_is_worked_out_once_and_kept_without_a_dict():
+    """52,000 objects keep a record each: no dict of flavours per object, no `__dict__` per
+    record; each flavour is worked out on first use, and again once forgotten."""
+    obj = DesiredObject("resource", "r", {"name": "R", "timezone": "UTC"})
+    tagged, untagged = desired_record(obj), desired_record(obj, tag=False)
+    assert desired_record(obj) is tagged and desired_record(obj, tag=False) is untagged
+    assert (obj.derived, obj.derived_untagged) == (tagged, untagged) and tagged != untagged
+    assert untagged.record == record_of(desired_canonical(obj, tag=False))
+    assert not hasattr(tagged.record, "__dict__")
+    assert pickle.loads(pickle.dumps(tagged.record)) == tagged.record
+    forget_derived(obj)
+    assert obj.derived is None and obj.derived_untagged is None
+    assert desired_record(obj) == tagged and desired_record(obj) is not tagged
 
 
 
 def test_what_objects_derive_alike_is_one_object_each_and_stays_so_through_pickle():
     """The config cache pickles every object's derived record: a part most objects have alike
-    (the slot's key, an empty lifecycle) and a fingerprint the FormKey holds too are kept once,
+    (an empty lifecycle) and a fingerprint the FormKey holds too are kept once,
     and pickle, which writes a shared object once, keeps them shared."""
     objs = [DesiredObject("resource", f"r{i}", {"name": f"R{i}", "timezone": "UTC"}) for i in range(3)]
     objs.append(DesiredObject("resource", "p", {"name": "P"}, lifecycle={"protect": True}))
@@ -152,16 +167,14 @@ def test_what_objects_derive_alike_is_one_object_each_and_stays_so_through_pickl
         desired_record(obj)
     for copy_ in (objs, pickle.loads(pickle.dumps(objs))):
         plain = copy_[:3]
-        slots = [next(iter(obj.derived)) for obj in plain]
-        assert slots[0] == ("record", True) and slots[0] is slots[1] is slots[2]
-        records = [obj.derived[slots[0]].record for obj in copy_]
+        records = [obj.derived.record for obj in copy_]
         assert records[0].lifecycle == {} and records[0].lifecycle is records[1].lifecycle is records[2].lifecycle
         assert records[3].lifecycle == {"protect": True}
         for obj, rec in zip(plain, records[:3], strict=True):
-            assert rec.fingerprint is obj.derived[slots[0]].key.fingerprint
+            assert rec.fingerprint is obj.derived.key.fingerprint
         # A float is written `1e-05` in the state's fingerprint and `0.00001` in the FormKey's:
         # two texts, each kept as it is.
-        last = copy_[4].derived[slots[0]]
+        last = copy_[4].derived
         assert last.record.fingerprint != last.key.fingerprint
         assert last.record == record_of(desired_canonical(copy_[4]))
     assert records[0] == record_of(desired_canonical(objs[0]))

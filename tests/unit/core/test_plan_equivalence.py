@@ -23,7 +23,7 @@ from tkctl.core import plan as plan_module
 from tkctl.core.build import build_plan
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
-from tkctl.core.plan import LiveReads, StateRecord, desired_canonical, record_of
+from tkctl.core.plan import LiveReads, StateRecord, desired_canonical, forget_derived, record_of
 
 PROPERTY = settings(max_examples=150, derandomize=True, deadline=None, database=None)
 
@@ -326,7 +326,7 @@ def test_plans_are_identical_to_the_plain_computations(account):
             # What the fast run memoised on the objects (core/plan.py desired_record, the config
             # digest) is worked out again, by the reference functions.
             for obj in account[0]:
-                obj.derived.clear()
+                forget_derived(obj)
             account[0].digest = None
             patch.setattr(normalize, "constraint", reference_constraint)
             patch.setattr(DesiredState, "of_kind", reference_of_kind)
@@ -438,7 +438,7 @@ def settled_accounts(draw) -> tuple[DesiredState, LiveState, dict, dict]:
         desired.add(DesiredObject("resource", "renamed", old.fields, lifecycle=old.lifecycle))
         desired.moves.append((f"resource.{keys[0]}", "resource.renamed"))
     for obj in desired:
-        obj.derived.clear()
+        forget_derived(obj)
     ignore = draw(st.sampled_from([{}, {}, {"project": ["ui.display_name"]}]))
     return desired, LiveState.from_payloads(resources, projects), state, ignore
 
@@ -491,7 +491,7 @@ def test_verdicts_are_taken_for_unchanged_objects_and_dropped_when_a_resource_is
     assert apart.unchanged_objects(desired, live, state) == b"\x01\x01"
     # Trust the verdicts blindly once replaced: a plan that took them would miss the calendar's change.
     a.fields["email"] = "new@x.example"
-    a.derived.clear()
+    forget_derived(a)
     verdicts = apart.unchanged_objects(desired, live, state, start=1)
     assert verdicts == b"\x01"  # the calendar alone looks unchanged ...
     plan = build_plan(desired, live, state, unchanged=lambda: verdicts, start=1)

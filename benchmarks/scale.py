@@ -19,7 +19,10 @@ config folder and state, and runs the real `tkctl` CLI as child processes:
 - at one size (--client-size, default the smallest), a script reading the account one object
   at a time through the real python-timekit client (benchmarks/scale_client.py), paced to the
   rate limit, and its ratio to `tkctl plan`;
-- once: `tkctl --version` and `tkctl validate examples/clinic`, best of 5.
+- once: `tkctl --version` and `tkctl validate examples/clinic`, best of 5;
+- before and after everything: a fixed piece of Python work that uses none of tkctl's code
+  (benchmarks/calibrate.py), best of 5, printed with the notes: this machine's speed that
+  hour, to compare tables measured in different hours.
 
 `validate` and each `plan` run --repeat times (3 by default), each from the same starting point
 (a first plan from an empty config cache, a 1% plan from the config cached just before the
@@ -70,6 +73,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.account import (build, resource_body, seed_live, variants,  # noqa: E402
                                 write_config, write_section, write_state)
+from benchmarks.calibrate import speed  # noqa: E402
 from benchmarks.processes import TKCTL, EmulatorProcess, Run, run_measured  # noqa: E402
 
 OPS = ("validate", "plan", "plan-cached", "plan-1pct", "plan-nostate", "export", "client", "apply", "version", "tiny")
@@ -474,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     compileall.compile_dir(str(ROOT / "tkctl"), quiet=1)
     bench = Bench(args)
     started = time.perf_counter()
+    reference = [speed()]  # the machine's speed this hour, before the run and after it
     with tempfile.TemporaryDirectory(prefix="tkctl-scale-") as tmp:
         # A config cache of this run's own: every config's first plan loads it from the files.
         os.environ["TKCTL_CACHE_DIR"] = str(Path(tmp) / "config-cache")
@@ -483,11 +488,15 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             bench.size(size, work)
         bench.fixed()
+    reference.append(speed())
     print(f"tkctl scale benchmark: emulator in its own process, {args.latency:g} ms latency, "
           f"rate limit {args.rate or 'off'}/minute; 1.5 calendars per resource, projects of 5-50 members\n")
     print(table(bench.rows))
     print()
     print("\n".join(notes(bench.rows, args)))
+    print(f"- this machine's speed: the reference work (benchmarks/calibrate.py) took {reference[0] * 1000:.0f} ms "
+          f"before the run and {reference[1] * 1000:.0f} ms after it (best of 5 each); wall times of "
+          "runs in other hours compare once read against their own run's figure")
     print("\nGoals (issue 12):")
     print("\n".join(goals(bench.rows, args.rate / 60)))
     print(f"\ntotal run time: {time.perf_counter() - started:.0f} s")

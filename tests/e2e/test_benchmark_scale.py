@@ -53,6 +53,8 @@ def test_scale_benchmark_prints_a_complete_table(tmp_path):
     assert table["plan, no change, config cached"][3] == "3"
     assert table["apply 5 creates"][3] == "8" and _number(table["apply 5 creates"][2]) >= 8
     assert "apply at 20: 5 writes" in proc.stdout and "0 requests failed" in proc.stdout
+    speed = re.search(r"reference work \(benchmarks/calibrate.py\) took (\d+) ms before the run and (\d+) ms after", proc.stdout)
+    assert speed and all(int(ms) > 0 for ms in speed.groups()), proc.stdout[-2000:]
     # validate and the plans run three times (--repeat's default); the table keeps the quickest.
     for name in OPERATIONS[:5]:
         runs = re.search(rf"- {re.escape(name)} at 20: runs of ([\d.]+), ([\d.]+), ([\d.]+) s", proc.stdout)

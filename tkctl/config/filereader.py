@@ -19,7 +19,7 @@ from typing import Any, Mapping
 from yaml.nodes import Node
 
 from tkctl.config.availability import availability_issues
-from tkctl.config.blocks import index_blocks, index_known, read_blocks
+from tkctl.config.blocks import index_blocks, index_known, read_blocks, read_grouped
 from tkctl.config.cache import ReaderInputs, file_record
 from tkctl.config.chunks import split_objects
 from tkctl.config.constraints import constraint_issues, constraint_warnings, timezone_issues
@@ -55,6 +55,9 @@ def _valid_key(key: str) -> bool:
     return _key_pattern().match(key) is not None
 
 
+# A file first read is parsed a group of blocks at a time from this size (`blocks.read_grouped`):
+# a whole 5 MB file's node tree took over 100 MB.
+GROUPED_CHARS = 2 << 20
 # What FileReader.read adds to, besides the widget files it reads (`ui_cache`).
 _GATHERED = ("files", "problems", "warnings", "moves", "tests", "file_reads")
 
@@ -120,6 +123,11 @@ class FileReader:
             return self.took(str(path), digest, known.split, reads, known.warnings, known.moves, known.tests,
                              known.added, known.text)
         chunks = None
+        if known is None and len(text) >= GROUPED_CHARS:  # a large file first read: a group of blocks at a time
+            grouped = self._read_grouped(path, display, text)
+            if grouped is not None:
+                reads, added = grouped
+                return self.took(str(path), digest, False, reads, [], [], [], added, text)
         if known is not None:  # changed since the entry: read only its changed blocks, if it splits
             chunks = split_objects(text)
             if chunks is not None and not known.split and known.text is not None:
@@ -143,6 +151,21 @@ class FileReader:
         unsplit = text if known is None else None
         return self.took(str(path), digest, split, reads, others, self.moves[moves:], self.tests[tests:],
                          doc.aliased, unsplit)
+
+    def _read_grouped(self, path: Path, display: str, text: str) -> tuple[list[ObjectRead], int] | None:
+        """`blocks.read_grouped` of a file that splits into blocks; None (with nothing noted
+        here) if it does not split, or a group reported a problem or was not as a whole read
+        has it: the whole read then reports every problem once, as it always has."""
+        chunks = split_objects(text, digests=False)
+        if chunks is None:
+            return None
+        marks = [len(getattr(self, name)) for name in _GATHERED]
+        found = read_grouped(self, path, display, chunks)
+        if found is None:
+            for name, mark in zip(_GATHERED, marks, strict=True):
+                del getattr(self, name)[mark:]
+            return None
+        return found
 
     def took(self, path: str, digest: str, split: bool, reads: list[ObjectRead], others: list[Problem],
              moves: list[Any], tests: list[Any], added: int, text: str | None = None) -> list[ObjectRead]:

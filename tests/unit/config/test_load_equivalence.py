@@ -5,6 +5,10 @@ field. Each config here is checked twice, with the shortcuts and with all of the
 integer itself, variables are always substituted, node trees are kept and each object is
 found by walking from the file's root), and the two reports
 must be equal. The shortcuts are also held to their own contracts one by one.
+
+Reading large files a group of blocks at a time (`config/blocks.py` `read_grouped`, for files
+of two megabytes and more) is forced on every file that splits on the quick side, each block a
+group of its own (parsed with the blocks whose anchors it uses), and off on the plain side.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from hypothesis import strategies as st
 from test_config_fuzz import BASE, _paths, _replaced, keys, values
 from test_config_problems import CASES
 
-from tkctl.config import check_config, filereader, schema, variables, yamlfile
+from tkctl.config import blocks, check_config, filereader, schema, variables, yamlfile
 from tkctl.config.loader import ConfigReport
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
@@ -40,6 +44,16 @@ def plain_loading() -> Iterator[None]:
         m.setattr(filereader, "may_reference", lambda text: True)
         m.setattr(yamlfile.YamlFile, "release", lambda self: None)
         m.setattr(yamlfile.YamlFile, "location_in", lambda self, section, key, path: self.location((section, key, *path)))
+        m.setattr(filereader, "GROUPED_CHARS", float("inf"))
+        yield
+
+
+@contextlib.contextmanager
+def grouped_reading() -> Iterator[None]:
+    """Every file that splits into blocks read a block at a time, however small."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(filereader, "GROUPED_CHARS", 0)
+        m.setattr(blocks, "GROUP_CHARS", 1)
         yield
 
 
@@ -52,7 +66,8 @@ def _summary(report: ConfigReport) -> dict[str, Any]:
 
 
 def _same_both_ways(root: Path, env: str | None = None) -> dict[str, Any]:
-    fast = _summary(check_config(root, environ={}, env=env))
+    with grouped_reading():
+        fast = _summary(check_config(root, environ={}, env=env))
     with plain_loading():
         plain = _summary(check_config(root, environ={}, env=env))
     assert fast == plain

@@ -319,3 +319,73 @@ def test_a_mistake_after_an_edit_is_reported_as_a_load_from_the_files_reports_it
     loaded = _load_both(root, cache)
     assert [p.field for p in loaded.problems] == ["timezone"]
     assert loaded.problems[0].location.line == 10
+
+
+# -- a large file's first read, a group of blocks at a time (blocks.read_grouped) ----------------
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_first_load_read_a_group_of_blocks_at_a_time_equals_one_read_whole(data):
+    """The same awkward blocks (anchors used across groups, merge keys, `|+` scalars, text
+    that looks like a key or an anchor, warnings, environments), with random edits that may
+    break a file: the objects, positions, warnings and problems of a whole read."""
+    env = data.draw(st.sampled_from(["prod", "dev"]))
+    size = data.draw(st.sampled_from([1, 60, 150, 400]))  # characters a group: one block to several
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as m:
+        root = Path(tmp) / "cfg"
+        root.mkdir()
+        (root / "tkctl.yaml").write_text(SETTINGS)
+        (root / "widget.json").write_text(json.dumps({"availability_view": "agendaWeek", "display_name": "W"}))
+        files = _files(data)
+        for _ in range(data.draw(st.integers(0, 2))):
+            name = data.draw(st.sampled_from(sorted(files)))
+            files[name] = _edit(files[name], data)
+        for name, text in files.items():
+            (root / name).write_text(text)
+        environ = {"TIMEKIT_APP_TOKEN": "t", **NO_FORK}
+        m.setattr(filereader, "GROUPED_CHARS", float("inf"))
+        whole = check_config(root, environ, env)
+        m.setattr(filereader, "GROUPED_CHARS", 0)
+        m.setattr(blocks, "GROUP_CHARS", size)
+        _same(check_config(root, environ, env), whole)
+
+
+def test_a_large_file_is_parsed_a_group_at_a_time_each_with_the_anchors_it_uses(tmp_path, parsed, monkeypatch):
+    monkeypatch.setattr(filereader, "GROUPED_CHARS", 0)
+    monkeypatch.setattr(blocks, "GROUP_CHARS", 10 * len(RESOURCES[2].format(k="r10")))
+    root = tmp_path / "cfg"
+    _big(root)  # r0 defines &hours, r1-r49 use it
+    loaded = check_config(root, NO_FORK)
+    assert len(parsed.texts) >= 4, "groups of about ten blocks, and no whole read"
+    own: list[list[str]] = []
+    for number, text in enumerate(parsed.texts):
+        keys = [line.strip(" :") for line in text.splitlines() if line.startswith("  r")]
+        if number:  # r0 comes along for its anchor, at its own lines
+            assert keys[0] == "r0" and text.startswith("resources:\n  r0:\n")
+            keys = keys[1:]
+        own.append(keys)
+        chars = sum(len(RESOURCES[1 if k == "r0" else 2].format(k=k)) for k in keys)
+        assert chars >= blocks.GROUP_CHARS or number == len(parsed.texts) - 1
+        assert text.count("\n") < 5 * (int(keys[-1][1:]) + 2), "a group's text: its blocks at their own lines"
+    assert [k for keys in own for k in keys] == [f"r{i}" for i in range(50)]
+    monkeypatch.setattr(filereader, "GROUPED_CHARS", float("inf"))
+    _same(loaded, check_config(root, NO_FORK))
+    assert sorted(o.key for o in loaded.desired) == sorted(f"r{i}" for i in range(50))  # r0 once
+
+
+def test_a_mistake_in_any_group_is_reported_once_by_a_whole_read(tmp_path, parsed, monkeypatch):
+    monkeypatch.setattr(filereader, "GROUPED_CHARS", 0)
+    monkeypatch.setattr(blocks, "GROUP_CHARS", 10 * len(RESOURCES[2].format(k="r10")))
+    root = tmp_path / "cfg"
+    path = _big(root)
+    text = path.read_text().replace(RESOURCES[2].format(k="r3"), WARNS.format(k="r3"))  # a warning in the first group
+    at = text.index("  r23:\n")
+    path.write_text(text[:at] + text[at:].replace("timezone: Europe/Oslo", "timezone: Mars/Olympus", 1))
+    loaded = check_config(root, NO_FORK)
+    assert len(parsed.texts) == 3 + 1, "the third group reported the time zone; then the file was read whole"
+    assert "  r23:" in parsed.texts[2] and "Mars/Olympus" in parsed.texts[-1]
+    assert [(p.obj, p.field) for p in loaded.problems] == [('resource "r23"', "timezone")]
+    assert [p.obj for p in loaded.warnings] == ['resource "r3"']
+    monkeypatch.setattr(filereader, "GROUPED_CHARS", float("inf"))
+    _same(loaded, check_config(root, NO_FORK))

@@ -69,13 +69,19 @@ class BlockChain:
 
     def needed(self, number: int) -> list[int]:
         """Block `number` and every block it uses anchors of, directly or not, in file order."""
-        wanted, todo = {number}, [number]
-        while todo:
-            for used in self._uses[todo.pop()]:
-                if used not in wanted:
-                    wanted.add(used)
-                    todo.append(used)
-        return sorted(wanted)
+        return with_anchors(self._uses, [number])
+
+
+def with_anchors(uses: list[Any], blocks: Any) -> list[int]:
+    """`blocks` and every block they use anchors of (`uses[n]`: the blocks block n uses
+    anchors of), directly or not, in file order."""
+    wanted, todo = set(blocks), list(blocks)
+    while todo:
+        for used in uses[todo.pop()]:
+            if used not in wanted:
+                wanted.add(used)
+                todo.append(used)
+    return sorted(wanted)
 
 
 def anchor_digests(chunk: Chunk, used: str) -> dict[str, str] | None:
@@ -230,13 +236,7 @@ def read_grouped(reader: Reader, path: Path, display: str, chunks: list[Chunk]) 
     reads: list[ObjectRead] = []
     added = 0
     for group in _groups(chunks):
-        wanted, todo = set(group), list(group)
-        while todo:
-            for used in uses[todo.pop()]:
-                if used not in wanted:
-                    wanted.add(used)
-                    todo.append(used)
-        parts = [chunks[i] for i in sorted(wanted)]
+        parts = [chunks[i] for i in with_anchors(uses, group)]
         text = placed_document(parts)
         if text is None:
             return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any, Mapping
 
 from tkctl.core.apart import split_point, unchanged_objects
@@ -26,6 +27,7 @@ from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredState
 from tkctl.core.plan import Plan, StateRecord
 from tkctl.fork import fork_allowed, forked
+from tkctl.log import took
 
 log = logging.getLogger("tkctl.plan")
 
@@ -43,6 +45,14 @@ def plan_on_two_cores(desired: DesiredState, live: LiveState, state: Mapping[tup
                       *, ignore: Mapping[str, list[str]] | None = None, environ: Mapping[str, str] = os.environ,
                       **details: Any) -> Plan:
     """`build_plan(desired, live, state, ignore=ignore, **details)`, on two cores when it pays."""
+    started = time.perf_counter()
+    plan = _plan(desired, live, state, ignore, environ, details)
+    log.info("plan: %d objects compared in %s", len(desired), took(started))
+    return plan
+
+
+def _plan(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], StateRecord],
+          ignore: Mapping[str, list[str]] | None, environ: Mapping[str, str], details: dict[str, Any]) -> Plan:
     if len(desired) < MIN_OBJECTS or not fork_allowed(environ):
         return build_plan(desired, live, state, ignore=ignore, **details)
     start = split_point(desired, FORK_COST, least=MIN_SAVED)

@@ -8,7 +8,9 @@ it is stale) comes through `make_plan`, so they all read the account the same wa
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, TypeVar
@@ -18,6 +20,7 @@ from tkctl.core.plan import Plan, StateRecord
 from tkctl.config.settings import Settings
 from tkctl.errors import StateError, TkctlError
 from tkctl.gcpause import collector_paused
+from tkctl.log import took
 from tkctl.planapart import plan_on_two_cores
 from tkctl.state.store import State
 from tkctl.targets import Target, open_target
@@ -26,6 +29,8 @@ from tkctl.timekit.bookings import booking_warnings, bookings_at_risk
 from tkctl.timekit.reader import read_live
 from tkctl.workspace import Workspace, open_workspace, read_state, state_backend
 
+log = logging.getLogger("tkctl.plan")
+
 
 Account = tuple[LiveState, dict[str, Any]]
 A = TypeVar("A")
@@ -33,10 +38,13 @@ R = TypeVar("R")
 
 
 def read_account(target: Target) -> Account:
+    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:
         app = pool.submit(target.app)
         live = read_live(target.client)  # runs its own two listings at once
-        return live, app.result()
+        account = live, app.result()
+    log.info("account: %d objects read in %s", live.count(), took(started))
+    return account
 
 
 class EarlyRead:
@@ -144,7 +152,12 @@ def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookin
 
 def _make_plan(workspace: Workspace, target: Target, state: State, warn_bookings: bool,
                targets: list[str] | None, excludes: list[str] | None, account: Future[Account] | None) -> Plan:
-    live, app = account.result() if account is not None else read_account(target)
+    if account is not None:
+        started = time.perf_counter()
+        live, app = account.result()
+        log.info("plan: waited %s for the account read", took(started))
+    else:
+        live, app = read_account(target)
     check_app(state, app, workspace.state_name(target.emulator))
     plan = plan_on_two_cores(
         workspace.desired,

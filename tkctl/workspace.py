@@ -9,7 +9,9 @@ through `Workspace.locked`; reading it never locks, so any number of plans can r
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
@@ -23,11 +25,14 @@ from tkctl.core.safety import Policy
 from tkctl.errors import Problem
 from tkctl.fork import fork_allowed
 from tkctl.gcpause import collector_paused
+from tkctl.log import took
 from tkctl.state.backend import Notify, StateBackend, open_backend
 from tkctl.state.backends.local import LocalBackend
 from tkctl.state.format import State
 from tkctl.state.store import StateStore
 from tkctl.targets import emulator_dir
+
+log = logging.getLogger("tkctl.state")
 
 EMULATOR_STATE = "emulator-state.json"
 
@@ -43,8 +48,11 @@ def state_backend(settings: Settings, emulator: bool) -> StateBackend:
 
 def read_state(backend: StateBackend) -> State:
     """The state as the backend holds it (no lock taken)."""
+    started = time.perf_counter()
     with collector_paused():  # tens of thousands of entries: tkctl/gcpause.py
-        return backend.read()
+        state = backend.read()
+    log.info("state: %d entries read in %s", len(state.entries), took(started))
+    return state
 
 
 @dataclass

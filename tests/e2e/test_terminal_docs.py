@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from tests.e2e.conftest import ROOT
+from tests.e2e.test_terminal_logging import TIMING_LINE
 from tests.unit.render.test_render_html import Page
 
 REQUEST_LINE = re.compile(r"^info: GET /\S+ -> 200 in \d+ ms \(request id [0-9a-f-]+, 0 retries\)$")
@@ -40,8 +41,11 @@ def test_terminal_doc_commands_work_as_written(tk, tmp_path):
     verbose, html_plan, html_show, quiet_apply, mermaid, dot = commands
     r = run(verbose)
     assert "Plan: 18 to create, 0 to update, 0 to delete." in r.stdout
-    requests = [line for line in (tmp_path / "requests.log").read_text().splitlines() if line.startswith("info:")]
-    assert len(requests) == 3 and all(REQUEST_LINE.match(line) for line in requests)
+    logged = [line for line in (tmp_path / "requests.log").read_text().splitlines() if line.startswith("info:")]
+    requests = [line for line in logged if REQUEST_LINE.match(line)]
+    assert len(requests) == 3
+    timings = [TIMING_LINE.match(line) for line in logged if line not in requests]
+    assert len(timings) == 5 and all(timings) and {m[1] for m in timings} == {"state", "account", "config", "plan"}
 
     run(html_plan)
     run(html_show)

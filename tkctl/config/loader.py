@@ -42,8 +42,8 @@ from tkctl.core.model import DesiredObject, DesiredState
 from tkctl.core.plan import config_digest, desired_record
 from tkctl.errors import ConfigError, Location, Problem
 from tkctl.fork import Then, fork_allowed
-from tkctl.log import took
 from tkctl.gcpause import collector_paused
+from tkctl.log import took
 
 log = logging.getLogger("tkctl.config")
 

@@ -71,8 +71,11 @@ class Chunk(NamedTuple):
 
 def _top_lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of each line that is neither blank, nor a comment, nor indented."""
-    first = [] if text[:1] in ("", " ", "#", "\n") else [(0, text.find("\n") % (len(text) + 1))]
-    return first + [found.span(1) for found in _TOP.finditer(text)]
+    out = [found.span(1) for found in _TOP.finditer(text)]
+    if text[:1] not in ("", " ", "#", "\n"):  # the first line, which no line break comes before
+        end = text.find("\n")
+        out.insert(0, (0, len(text) if end < 0 else end))
+    return out
 
 
 def split_objects(text: str, *, digests: bool = True) -> list[Chunk] | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tkctl.core.sharing import SharedValues
 from tkctl.secrets import is_secret_field
 
 
@@ -69,30 +70,33 @@ class LiveState:
         return state
 
 
-def resource_objects(raw: Mapping[str, Any]) -> tuple[LiveObject, list[LiveObject]]:
+def resource_objects(raw: Mapping[str, Any], shared: SharedValues | None = None
+                     ) -> tuple[LiveObject, list[LiveObject]]:
     """A resource listed with its calendars: the resource and its calendars, secrets dropped.
 
     The reader calls this on each item as its page arrives, so only what the diff needs is
-    kept, never the pages."""
+    kept, never the pages; with `shared`, values equal to one an earlier object has are that
+    object's (`core/sharing.py`)."""
     id_ = raw["id"]
     calendars = []
     for cal in raw.get("calendars") or []:
-        cfields = _kept_fields(cal)
+        cfields = _kept_fields(cal, None, shared)
         cfields["resource_id"] = id_
         cfields["primary"] = bool(cal.get("provider_primary"))
         calendars.append(LiveObject("calendar", cal["id"], cfields))
-    return LiveObject("resource", id_, _kept_fields(raw, "calendars")), calendars
+    return LiveObject("resource", id_, _kept_fields(raw, "calendars", shared)), calendars
 
 
-def project_object(raw: Mapping[str, Any]) -> LiveObject:
+def project_object(raw: Mapping[str, Any], shared: SharedValues | None = None) -> LiveObject:
     """A project listed with its resources: their ids are all the diff uses of them."""
-    fields = _kept_fields(raw, "resources")
+    fields = _kept_fields(raw, "resources", shared)
     members = raw.get("resources") or []
     fields["resource_ids"] = [m["id"] if isinstance(m, Mapping) else m for m in members]
     return LiveObject("project", raw["id"], fields)
 
 
-def _kept_fields(raw: Mapping[str, Any], nested: str | None = None) -> dict[str, Any]:
+def _kept_fields(raw: Mapping[str, Any], nested: str | None = None,
+                 values: SharedValues | None = None) -> dict[str, Any]:
     """The fields of an API object but its secrets and its `nested` include, in their order.
 
     The field names are the ones of the first object of the same shape: a page decoded item
@@ -104,7 +108,7 @@ def _kept_fields(raw: Mapping[str, Any], nested: str | None = None) -> dict[str,
     fields = dict(zip(shared, raw.values(), strict=True))
     for name in left_out:
         del fields[name]
-    return fields
+    return fields if values is None else values.share(fields)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -129,6 +129,11 @@ class TimekitClient:
         self._bucket = TokenBucket(rate_per_second, burst, sleep=self._sleep)
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self.max_in_flight = max_in_flight
+        # One page decoded at a time. Decoding holds Python's global lock anyway, so pages
+        # decoded by several threads at once take no less time, but each keeps its half-made
+        # objects alive until the others let it finish: at 20,000 resources, with eight 1 MB
+        # pages decoded at once, a plan after an edit peaked about 30 MB higher.
+        self._decoding = threading.Lock()
         self.requests_made = 0
         self._count_lock = threading.Lock()
         limits = self.limits
@@ -352,11 +357,12 @@ class TimekitClient:
 
         def fetch(page: int) -> tuple[int, list[tuple[str, Any]]]:
             answer = self._send("GET", path, {**params, "page": page}, None)
-            result = self._read_page(answer, page, item_check, item_map)
-            if result is None:  # not a well-formed page: the reference reading says what is wrong
-                result = self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
-                result = replace(result, items=[
-                    (item["id"], item if item_map is None else item_map(item)) for item in result.items])
+            with self._decoding:
+                result = self._read_page(answer, page, item_check, item_map)
+                if result is None:  # not a well-formed page: the reference reading says what is wrong
+                    result = self._decode("GET", path, answer, lambda body: self._page(body, page, item_check))
+                    result = replace(result, items=[
+                        (item["id"], item if item_map is None else item_map(item)) for item in result.items])
             del answer
             kept = result.items
             if on_page is not None:

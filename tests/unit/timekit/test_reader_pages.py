@@ -4,6 +4,8 @@ gets exactly the live state that building it from the whole listings gives."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Mapping
 from urllib.parse import parse_qs
 
@@ -57,6 +59,42 @@ def test_items_are_mapped_page_by_page_into_what_the_whole_listing_would_give():
     assert ("seen", "r5", "R5") in mapped
 
 
+def test_pages_are_decoded_one_at_a_time_while_their_requests_run_at_once():
+    """Decoding holds Python's global lock, so pages decoded at once take no less time but
+    keep their half-made objects alive together: the client decodes one page at a time."""
+    items = account()["/resources"] * 3  # 7 pages, fetched by several threads
+    inside, most, requests_at_once, in_flight = [0], [0], [0], [0]
+    lock = threading.Lock()
+    served = listing({"/resources": items})
+    all_sent = threading.Barrier(3, timeout=10)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        with lock:
+            in_flight[0] += 1
+            requests_at_once[0] = max(requests_at_once[0], in_flight[0])
+        if request.url.params["page"] in ("2", "3", "4"):
+            all_sent.wait()  # three requests are out at once: the fetching is concurrent
+        with lock:
+            in_flight[0] -= 1
+        return served(request)
+
+    def item_map(item: dict) -> str:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        if item["id"].endswith("0"):
+            time.sleep(0.001)  # lets another thread run: it would decode now, without the lock
+        with lock:
+            inside[0] -= 1
+        return item["id"]
+
+    with client(handler) as tk:
+        got = tk.list_all("/resources", item_map=item_map)
+    assert len(got) == 2 * PAGE_SIZE + 16
+    assert requests_at_once[0] >= 3
+    assert most[0] == 1
+
+
 def test_read_live_equals_the_live_state_built_from_the_whole_listings():
     items = account()
     with client(listing(items)) as tk:
@@ -98,3 +136,31 @@ def test_live_state_from_each_item_is_the_one_from_the_whole_payloads():
     assert built == reference == LiveState.from_payloads(items["/resources"], items["/projects"])
     assert built.get("calendar", "c3").fields["resource_id"] == "r7"
     assert list(built.by_kind["calendar"]) == list(reference.by_kind["calendar"])
+
+
+def exact_fields(live: LiveState) -> dict:
+    """Every live object's fields as their JSON text: tells apart what `==` does not (True
+    from 1, 1.0 from 1, -0.0 from 0.0, one key order from another)."""
+    return {(kind, id_): json.dumps(obj.fields) for kind, objs in live.by_kind.items() for id_, obj in objs.items()}
+
+
+def test_read_live_shares_equal_values_and_keeps_each_exactly():
+    items = account()
+    for i, raw in enumerate(items["/resources"]):
+        raw["timezone"] = "Europe/Oslo"
+        raw["availability_constraints"] = [{"allow_hours": {"start": 9, "end": 17}}] if i % 3 else [{"start": True}]
+        raw["score"] = [1.0, -0.0] if i % 2 else [1, 0]
+        raw["meta"] = {"tkctl_key": f"k{i}", "site": "a"} if i % 2 else {"site": "a", "tkctl_key": f"k{i}"}
+    with client(listing(items)) as tk:
+        live = read_live(tk)
+        whole = LiveState.from_payloads(tk.list_all("/resources"), tk.list_all("/projects"))
+    assert exact_fields(live) == exact_fields(whole)
+    first, third = live.get("resource", "r1").fields, live.get("resource", "r4").fields
+    assert first["availability_constraints"] is third["availability_constraints"]
+    assert first["timezone"] is third["timezone"]
+    assert live.get("calendar", "c1").fields["name"] is live.get("calendar", "c2").fields["name"]
+    assert live.get("resource", "r0").fields["availability_constraints"] == [{"start": True}]
+    assert live.get("resource", "r2").fields["score"] == [1, 0]  # not [True, False], not floats
+    odd = live.get("resource", "r1").fields["score"]
+    assert live.get("resource", "r3").fields["score"] is odd  # the same floats, bit for bit
+    assert odd is not live.get("resource", "r2").fields["score"] and str(odd) == "[1.0, -0.0]"

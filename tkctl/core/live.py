@@ -80,24 +80,25 @@ def resource_objects(raw: Mapping[str, Any], shared: SharedValues | None = None
     id_ = raw["id"]
     calendars = []
     for cal in raw.get("calendars") or []:
-        cfields = _kept_fields(cal, None, shared)
+        cfields = _kept_fields(cal, None, shared, "calendar")
         cfields["resource_id"] = id_
         cfields["primary"] = bool(cal.get("provider_primary"))
         calendars.append(LiveObject("calendar", cal["id"], cfields))
-    return LiveObject("resource", id_, _kept_fields(raw, "calendars", shared)), calendars
+    return LiveObject("resource", id_, _kept_fields(raw, "calendars", shared, "resource")), calendars
 
 
 def project_object(raw: Mapping[str, Any], shared: SharedValues | None = None) -> LiveObject:
     """A project listed with its resources: their ids are all the diff uses of them."""
-    fields = _kept_fields(raw, "resources", shared)
+    fields = _kept_fields(raw, "resources", shared, "project")
     members = raw.get("resources") or []
     fields["resource_ids"] = [m["id"] if isinstance(m, Mapping) else m for m in members]
     return LiveObject("project", raw["id"], fields)
 
 
-def _kept_fields(raw: Mapping[str, Any], nested: str | None = None,
-                 values: SharedValues | None = None) -> dict[str, Any]:
-    """The fields of an API object but its secrets and its `nested` include, in their order.
+def _kept_fields(raw: Mapping[str, Any], nested: str | None, values: SharedValues | None,
+                 kind: str) -> dict[str, Any]:
+    """The fields of a `kind` API object but its secrets and its `nested` include, in their
+    order, values shared with the kind's other objects if `values` is given.
 
     The field names are the ones of the first object of the same shape: a page decoded item
     by item (`tkctl/timekit/pages.py`) gives each item its own copies of the names, and
@@ -108,7 +109,7 @@ def _kept_fields(raw: Mapping[str, Any], nested: str | None = None,
     fields = dict(zip(shared, raw.values(), strict=True))
     for name in left_out:
         del fields[name]
-    return fields if values is None else values.share(fields)
+    return fields if values is None else values.share(kind, fields)
 
 
 @functools.lru_cache(maxsize=1024)

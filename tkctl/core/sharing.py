@@ -17,9 +17,12 @@ same values; only which object holds them changes. That is safe because nothing 
 live object's field value in place (`LiveState.from_objects` replaces a project's member
 list, it does not edit it).
 
-Each field name has its own memo, up to `DISTINCT` values: a field whose values do not recur
-(an id, an e-mail, a widget config) stops being looked at once it has shown that many, so its
-cost is bounded and the memo never holds the whole account twice over.
+Each kind's field names have their own memo, up to `DISTINCT` values: a field whose values do
+not recur (an id, an e-mail, a widget config) stops being looked at once it has shown that
+many, so its cost is bounded and the memo never holds the whole account twice over. The memo
+is the kind's, not the name's alone: a resource's `name` never recurs, a calendar's almost
+always does ("Bookings"), and one memo for both would stop sharing calendars' names after the
+first 512 resources, or before the first calendar if a later page happened to be read first.
 """
 
 from __future__ import annotations
@@ -40,11 +43,14 @@ class SharedValues:
 
     def __init__(self, distinct: int = DISTINCT):
         self._distinct = distinct
-        self._memos: dict[str, dict[Any, Any] | None] = {}
+        self._kinds: dict[str, dict[str, dict[Any, Any] | None]] = {}
 
-    def share(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """`fields`, each str, list or dict value replaced by an equal one seen before, if any."""
-        memos = self._memos
+    def share(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """A `kind` object's `fields`, each str, list or dict value replaced by an equal one
+        another object of that kind had, if any."""
+        memos = self._kinds.get(kind)
+        if memos is None:
+            memos = self._kinds.setdefault(kind, {})  # one call: another thread's, if it made one first
         for name, value in fields.items():
             kind = type(value)
             if kind is not str and kind is not list and kind is not dict:

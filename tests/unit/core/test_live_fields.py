@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tkctl.core.live import LiveObject, LiveState, project_object, resource_objects
+from tkctl.core.sharing import SharedValues
 from tkctl.secrets import is_secret_field
 
 
@@ -73,6 +74,18 @@ def test_objects_of_one_listing_share_the_cached_field_list_and_keep_their_own_v
     first, _ = resource_objects({"id": "r1", "name": "A", "api_token": "t1", "calendars": []})
     second, _ = resource_objects({"id": "r2", "name": "B", "api_token": "t2", "calendars": []})
     assert first.fields == {"id": "r1", "name": "A"} and second.fields == {"id": "r2", "name": "B"}
+
+
+def test_calendar_names_are_shared_whatever_page_of_resources_comes_first():
+    # A later page read first: its resources' names, which never recur, fill the resources'
+    # memo for `name`; the calendars' "Bookings" is still one string (it was not in CI once).
+    shared = SharedValues(distinct=4)
+    later_page = [resource_objects({"id": f"r{i}", "name": f"R{i}", "calendars": []}, shared) for i in range(1000, 1010)]
+    first_page = [resource_objects({"id": f"r{i}", "name": f"R{i}", "calendars": [
+        {"id": f"c{i}", "name": "".join(["Book", "ings"])}]}, shared) for i in range(3)]
+    names = [cal.fields["name"] for _, cals in first_page for cal in cals]
+    assert names == ["Bookings"] * 3 and names[1] is names[0] and names[2] is names[0]
+    assert [r.fields["name"] for r, _ in later_page + first_page] == [f"R{i}" for i in [*range(1000, 1010), *range(3)]]
 
 
 def test_a_projects_member_ids_are_the_listed_resources_own_strings():

@@ -21,13 +21,13 @@ def exact(value: Any) -> str:
 
 def test_equal_values_of_later_objects_become_the_first_ones():
     shared = SharedValues()
-    first = shared.share({"tz": "Europe/Oslo", "tags": ["gp", "site-0"],
+    first = shared.share("resource", {"tz": "Europe/Oslo", "tags": ["gp", "site-0"],
                           "rules": [{"allow_hours": {"start": 9, "end": 17}}]})
-    later = shared.share({"tz": "".join(["Europe/", "Oslo"]), "tags": ["gp", "site-0"],
+    later = shared.share("resource", {"tz": "".join(["Europe/", "Oslo"]), "tags": ["gp", "site-0"],
                           "rules": [{"allow_hours": {"start": 9, "end": 17}}]})
     for name in ("tz", "tags", "rules"):
         assert later[name] is first[name]
-    other = shared.share({"tz": "Europe/Paris", "tags": ["gp"], "rules": []})
+    other = shared.share("resource", {"tz": "Europe/Paris", "tags": ["gp"], "rules": []})
     assert other == {"tz": "Europe/Paris", "tags": ["gp"], "rules": []}
     assert other["tags"] is not first["tags"]
 
@@ -43,43 +43,54 @@ def test_values_equal_in_python_but_not_in_json_are_not_shared():
         ({}, []),
     ]
     for n, (a, b) in enumerate(pairs):
-        got_a = shared.share({f"f{n}": a})[f"f{n}"]
-        got_b = shared.share({f"f{n}": b})[f"f{n}"]
+        got_a = shared.share("resource", {f"f{n}": a})[f"f{n}"]
+        got_b = shared.share("resource", {f"f{n}": b})[f"f{n}"]
         assert got_b is b and got_a is a
         assert exact(got_b) == exact(b)
 
 
 def test_floats_are_shared_only_with_the_same_bits_and_a_nan_never():
     shared = SharedValues()
-    zero = shared.share({"v": [0.0]})["v"]
-    negative = shared.share({"v": [-0.0]})["v"]
+    zero = shared.share("resource", {"v": [0.0]})["v"]
+    negative = shared.share("resource", {"v": [-0.0]})["v"]
     assert negative is not zero and math.copysign(1, negative[0]) == -1
-    assert shared.share({"v": [1]})["v"] is not shared.share({"v": [1.0]})["v"]
-    half = shared.share({"v": {"x": 2.5, "y": math.inf}})["v"]
-    assert shared.share({"v": {"x": 2.5, "y": math.inf}})["v"] is half
-    first_nan = shared.share({"v": [float("nan")]})["v"]
+    assert shared.share("resource", {"v": [1]})["v"] is not shared.share("resource", {"v": [1.0]})["v"]
+    half = shared.share("resource", {"v": {"x": 2.5, "y": math.inf}})["v"]
+    assert shared.share("resource", {"v": {"x": 2.5, "y": math.inf}})["v"] is half
+    first_nan = shared.share("resource", {"v": [float("nan")]})["v"]
     again = [float("nan")]
     # Shared, the two lists would be one object, equal to itself; their copies are not equal.
-    assert shared.share({"v": again})["v"] is again and first_nan != again
+    assert shared.share("resource", {"v": again})["v"] is again and first_nan != again
 
 
 def test_a_field_whose_values_do_not_recur_stops_being_looked_at():
     shared = SharedValues(distinct=3)
-    firsts = [shared.share({"id": f"id-{i}", "tz": "UTC"}) for i in range(3)]
-    repeat = shared.share({"id": "".join(["id-", "0"]), "tz": "".join(["U", "TC"])})
+    firsts = [shared.share("resource", {"id": f"id-{i}", "tz": "UTC"}) for i in range(3)]
+    repeat = shared.share("resource", {"id": "".join(["id-", "0"]), "tz": "".join(["U", "TC"])})
     assert repeat["id"] is firsts[0]["id"] and repeat["tz"] is firsts[0]["tz"]
-    shared.share({"id": "id-3"})  # a fourth distinct value: `id` is no longer looked at
-    late = shared.share({"id": "".join(["id-", "1"]), "tz": "".join(["U", "TC"])})
+    shared.share("resource", {"id": "id-3"})  # a fourth distinct value: `id` is no longer looked at
+    late = shared.share("resource", {"id": "".join(["id-", "1"]), "tz": "".join(["U", "TC"])})
     assert late["id"] == "id-1" and late["id"] is not firsts[1]["id"]
     assert late["tz"] is firsts[0]["tz"]  # `tz` recurs: still shared
     assert DISTINCT >= 100  # the real bound leaves room for a field's few recurring values
 
 
+def test_each_kind_has_its_own_memos():
+    shared = SharedValues(distinct=3)
+    for i in range(5):  # resources' names do not recur: their memo is given up
+        shared.share("resource", {"name": f"R{i}"})
+    first = shared.share("calendar", {"name": "".join(["Book", "ings"])})
+    again = shared.share("calendar", {"name": "".join(["Bo", "okings"])})
+    assert again["name"] is first["name"]
+    late = shared.share("resource", {"name": "".join(["Book", "ings"])})
+    assert late["name"] == "Bookings" and late["name"] is not first["name"]
+
+
 def test_scalars_that_are_one_object_already_are_left_alone():
     shared = SharedValues()
     fields = {"primary": True, "image": None, "count": 7}
-    assert shared.share(dict(fields)) == fields
-    assert shared._memos == {}
+    assert shared.share("resource", dict(fields)) == fields
+    assert shared._kinds == {"resource": {}}  # no field's memo made
 
 
 def test_two_threads_sharing_at_once_keep_every_value():
@@ -88,7 +99,7 @@ def test_two_threads_sharing_at_once_keep_every_value():
 
     def work(out: list[dict], start: int) -> None:
         for i in range(2000):
-            out.append(shared.share({"n": f"v{(start + i) % 50}", "l": [i % 7, "x"], "id": f"{start}-{i}"}))
+            out.append(shared.share("resource", {"n": f"v{(start + i) % 50}", "l": [i % 7, "x"], "id": f"{start}-{i}"}))
 
     threads = [threading.Thread(target=work, args=(made[t], t)) for t in range(2)]
     for t in threads:
@@ -113,5 +124,5 @@ def test_every_field_keeps_its_exact_value(objects):
     before = [exact(o) for o in objects]
     texts = [json.dumps(o) for o in objects]
     shared = SharedValues(distinct=4)
-    after = [shared.share(json.loads(text)) for text in texts]
+    after = [shared.share("resource", json.loads(text)) for text in texts]
     assert [exact(o) for o in after] == before

@@ -66,7 +66,7 @@ def test_pages_are_decoded_one_at_a_time_while_their_requests_run_at_once():
     inside, most, requests_at_once, in_flight = [0], [0], [0], [0]
     lock = threading.Lock()
     served = listing({"/resources": items})
-    all_sent = threading.Barrier(3, timeout=10)
+    all_sent = threading.Barrier(3, timeout=120)  # only so that a broken client fails instead of hanging
 
     def handler(request: httpx.Request) -> httpx.Response:
         with lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,89 @@ def test_entries_as_tkctl_writes_them_take_the_quick_path(monkeypatch):
                   {**written, "kind": ["calendar"]}, {**written, "fields": {"name": 1}}, {**written, "key": "c2"}):
         assert outcome(parse_entry, "calendar.c1", other) == outcome(reference_entry, "calendar.c1", other)
     assert len(checked) == 5
+
+
+def written(kind: str = "calendar", key: str = "c1", **changes: Any) -> dict:
+    """An entry as `dump_state` writes it: its names in that order."""
+    return {"fields": {"name": "ab12"}, "fingerprint": "sha256:2", "id": "i2", "key": key, "kind": kind, **changes}
+
+
+def file_outcome(parse, raw: bytes) -> str:
+    try:
+        return repr(parse(raw))
+    except StateError as exc:
+        return f"StateError: {exc}"
+
+
+def read_whole(raw: bytes):
+    """The file read as before: all of it decoded first (no hook), then checked."""
+    from tkctl.state import format as fmt
+
+    return fmt._parse("state.json", fmt._decoded("state.json", raw))
+
+
+good_written = st.builds(lambda kind, key, id_, digests: written(kind, key, id=id_, fields=digests),
+                         st.sampled_from(KINDS), st.text(min_size=1, max_size=4), st.text(min_size=1, max_size=4),
+                         st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=3))
+any_entry = st.one_of(good_written, good_written, entries(), good_written.map(lambda w: {**w, "extra": 1}),
+                      good_written.map(lambda w: {**w, "fields": {"a": 1}}),
+                      good_written.map(lambda w: {**w, "kind": ["calendar"]}),
+                      good_written.map(lambda w: dict(reversed(list(w.items())))))
+
+
+@st.composite
+def state_files(draw) -> bytes:
+    """A state file with entries as tkctl writes them and as it does not, at their own
+    address or another, and now and then an entry's shape where no entry belongs."""
+    objects = {}
+    for raw in draw(st.lists(any_entry, max_size=4)):
+        address = f"{raw.get('kind')}.{raw.get('key')}" if draw(st.integers(0, 4)) else draw(st.text(max_size=5))
+        objects[address if isinstance(address, str) else "x"] = raw
+    doc: Any = {"format_version": draw(st.sampled_from([2, 2, 2, 1, 3, "2"])), "serial": 1, "lineage": "l",
+                "objects": objects}
+    place = draw(st.sampled_from(["none"] * 6 + ["app", "doc", "objects", "inside", "lifecycle"]))
+    if place == "app":
+        doc["app"] = written()
+    elif place == "doc":
+        doc = written()
+    elif place == "objects":
+        doc["objects"] = written()
+    elif place == "inside" and objects:
+        next(iter(objects.values()))["unknown"] = written()
+    elif place == "lifecycle":
+        doc["objects"]["calendar.c9"] = {**written(key="c9"), "lifecycle": written()}
+    return json.dumps(doc).encode()
+
+
+@settings(derandomize=True, max_examples=500, deadline=None)
+@given(raw=state_files())
+def test_a_whole_file_reads_as_when_it_was_decoded_first(raw):
+    """Entries are made as they are decoded (`_written_entry`); the file reads as when the
+    whole of it was decoded first: the same state, or the same message."""
+    assert file_outcome(lambda r: parse_state(r, "state.json"), raw) == file_outcome(read_whole, raw)
+
+
+def test_a_file_tkctl_wrote_is_read_entry_by_entry_as_it_is_decoded(monkeypatch):
+    from tkctl.state import format as fmt
+
+    state = parse_state(json.dumps({"format_version": 2, "serial": 4, "lineage": "l", "objects": {
+        f"calendar.c{i}": written(key=f"c{i}", id=f"i{i}") for i in range(3)} | {
+        "resource.r1": {**written("resource", "r1"), "lifecycle": {"protect": True}}}}).encode(), "s")
+    text = fmt.dump_state(state).encode()
+    checked: list[str] = []
+    full = fmt._parse_entry
+    monkeypatch.setattr(fmt, "_parse_entry", lambda name, address, raw: checked.append(address) or full(name, address, raw))
+    again = parse_state(text, "state.json")
+    assert again == state and fmt.dump_state(again) == text.decode()
+    assert checked == ["resource.r1"]  # only the entry with a lifecycle, which tkctl writes with one more name
+    assert again.entries["calendar.c0"].fields["name"] is again.entries["calendar.c2"].fields["name"]
+
+
+def test_blank_files_are_still_empty_and_a_file_with_text_is_not():
+    for raw in (b"", b" ", b"\n\t\r\x0b\x0c"):
+        with pytest.raises(StateError, match="is empty"):
+            parse_state(raw, "state.json")
+    with pytest.raises(StateError, match="not valid JSON"):
+        parse_state(b" x ", "state.json")
+    with pytest.raises(StateError, match="not UTF-8 text"):
+        parse_state(b"\xa0", "state.json")  # not whitespace to `bytes.isspace`, as to `bytes.strip`

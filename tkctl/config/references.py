@@ -17,7 +17,7 @@ from tkctl.errors import Location, Problem
 _LIST_LIMIT = 20
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One object as read from a file, before it becomes a DesiredObject."""
 
@@ -30,6 +30,9 @@ class Entry:
     @property
     def name(self) -> str:
         return object_name(self.kind, self.key)
+
+    def __reduce__(self) -> tuple:
+        return (Entry, (self.kind, self.key, self.data, self.location, self.locate))  # as DesiredObject's
 
     def problem(self, path: FieldPath, message: str) -> Problem:
         return Problem(message, self.locate(path), obj=self.name, field=format_path(path) or None)

@@ -117,7 +117,7 @@ def _packed_locations(files: tuple[str, ...], names: tuple[str, ...], positions:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredObject:
     """One object from the config.
 
@@ -148,6 +148,12 @@ class DesiredObject:
     @property
     def address(self) -> str:
         return f"{self.kind}.{self.key}"
+
+    def __reduce__(self) -> tuple:
+        # Pickled as a call, as `Location` is: a dataclass otherwise pickles a dict of its
+        # attributes, which the unpickler keeps (its memo) until the whole load is done.
+        return (DesiredObject, (self.kind, self.key, self.fields, self.refs, self.location, self.field_locations,
+                                self.lifecycle, self.derived, self.derived_untagged))
 
 
 @dataclass

@@ -121,6 +121,11 @@ class Record:
     fields: Mapping[str, str] = field(default_factory=dict)
     lifecycle: Mapping[str, Any] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple:
+        # As `Location`'s: a slotted dataclass otherwise pickles through Python-level
+        # __getstate__ and __setstate__, and the unpickler keeps each state until the end.
+        return (Record, (self.fingerprint, self.fields, self.lifecycle))
+
     def data(self) -> dict[str, Any]:
         out = {"fingerprint": self.fingerprint, "fields": dict(self.fields)}
         if self.lifecycle:

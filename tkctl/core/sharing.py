@@ -52,13 +52,13 @@ class SharedValues:
         if memos is None:
             memos = self._kinds.setdefault(kind, {})  # one call: another thread's, if it made one first
         for name, value in fields.items():
-            kind = type(value)
-            if kind is not str and kind is not list and kind is not dict:
+            made = type(value)
+            if made is not str and made is not list and made is not dict:
                 continue  # None, bools and small ints are one object each already
             memo = memos.get(name, _UNSEEN)
             if memo is None:
                 continue
-            if kind is str:
+            if made is str:
                 key = value
             else:
                 try:

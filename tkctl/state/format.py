@@ -124,13 +124,9 @@ def _written_entry(obj: dict[str, Any]) -> Any:
     the file is wrong, the file is read again without this hook (`parse_state`)."""
     if len(obj) == 5 and tuple(obj) == _WRITTEN:
         digests, fingerprint, id_, key, kind = obj.values()
-        if (type(kind) is str and kind in _KIND_NAMES and type(key) is type(id_) is type(fingerprint) is str
-                and key and id_ and fingerprint and type(digests) is dict):
-            try:  # TypeError: a digest that is not a string
-                return StateEntry(_KIND_NAMES[kind], key, id_, fingerprint,
-                                  fields={n: intern(d) for n, d in digests.items()})
-            except TypeError:
-                pass
+        entry = _plain_entry(kind, key, id_, fingerprint, digests)
+        if entry is not None:
+            return entry
     return obj
 
 
@@ -185,21 +181,30 @@ def _parse_entry(name: str, address: str, raw: Any) -> StateEntry:
     it (strings where strings belong, no lifecycle, its address its kind and key) passes one
     test of each field, in half to three quarters of the time of the checks that name what is
     wrong; anything else takes those checks, which give the same entry or the message."""
-    if type(raw) is dict:
+    if type(raw) is dict and "lifecycle" not in raw:
         get = raw.get
-        key, id_, fingerprint, digests = get("key"), get("id"), get("fingerprint"), get("fields", _NONE)
-        try:  # TypeError: a kind that cannot be a dict key, a digest that is not a string
-            kind = _KIND_NAMES.get(get("kind"))
-            if (kind and type(key) is type(id_) is type(fingerprint) is str and key and id_ and fingerprint
-                    and type(digests) is dict and "lifecycle" not in raw and address == kind + "." + key):
-                # The keys of a decoded JSON object are strings; intern takes nothing but one.
-                return StateEntry(kind, key, id_, fingerprint, fields={n: intern(d) for n, d in digests.items()})
-        except TypeError:
-            pass
+        entry = _plain_entry(get("kind"), get("key"), get("id"), get("fingerprint"), get("fields", _NONE))
+        if entry is not None and address == entry.kind + "." + entry.key:
+            return entry
     return _checked_entry(name, address, raw)
 
 
 _NONE: Any = object()  # no `fields` in the entry: not the quick path's
+
+
+def _plain_entry(kind: Any, key: Any, id_: Any, fingerprint: Any, digests: Any) -> StateEntry | None:
+    """The entry of these decoded values if each is as tkctl writes it (a kind, non-empty
+    strings, an object of string digests), with one test each; else None, for the checks
+    that name what is wrong. Its address is the caller's to check."""
+    try:  # TypeError: a kind that cannot be a dict key, a digest that is not a string
+        kind = _KIND_NAMES.get(kind)
+        if (kind and type(key) is type(id_) is type(fingerprint) is str and key and id_ and fingerprint
+                and type(digests) is dict):
+            # The keys of a decoded JSON object are strings; intern takes nothing but one.
+            return StateEntry(kind, key, id_, fingerprint, fields={n: intern(d) for n, d in digests.items()})
+    except TypeError:
+        pass
+    return None
 
 
 def _checked_entry(name: str, address: str, raw: Any) -> StateEntry:

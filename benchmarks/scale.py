@@ -26,9 +26,10 @@ config folder and state, and runs the real `tkctl` CLI as child processes:
 
 `validate` and each `plan` run --repeat times (3 by default), each from the same starting point
 (a first plan from an empty config cache, a 1% plan from the config cached just before the
-edit), and the table keeps the quickest run, its CPU and memory: this machine's speed varies
-by a third from hour to hour and by a tenth from run to run, the work does not. The notes
-list every run.
+edit), and the table keeps the quickest run and its CPU: this machine's speed varies by a
+third from hour to hour and by a tenth from run to run, the work does not. Its peak memory is
+the highest of the runs (a run's memory varies by up to 20 MB, and the quickest run is no
+better measure of it). The notes list every run's wall and peak.
 
 It prints one Markdown table (requests the emulator counted, the minimum, wall, floor,
 wall/floor, tkctl's CPU and peak memory from wait4, the emulator's CPU from /proc; in the
@@ -145,9 +146,12 @@ class Bench:
     def measure(self, emu: EmulatorProcess, size: int, op: str, cmd: list[str], minimum: int,
                 round_trips: int, during=None, setup=None, repeat: int = 1) -> tuple[Row, Run, dict]:
         """Run `cmd` `repeat` times (after `setup()` each time, not counted) and keep the row of
-        the quickest run: the machine's speed varies from run to run, not the work."""
+        the quickest run: the machine's speed varies from run to run, not the work. Its peak
+        memory is the highest of the runs: how much memory a run takes is no figure of the
+        machine's speed, and varies by up to 20 MB from run to run."""
         best: tuple[Row, Run, dict] | None = None
         walls: list[float] = []
+        peaks: list[float] = []
         writing: list[float] = []
         for attempt in range(repeat):
             print(f"  {size:>6} {op}{f' ({attempt + 1} of {repeat})' if repeat > 1 else ''} ...", file=sys.stderr,
@@ -172,12 +176,15 @@ class Bench:
                       self.floor(minimum, round_trips), run.cpu, emulator_cpu, run.peak_mb,
                       {"failed": sum(failed.values()), "failed_by": failed})
             walls.append(run.wall)
+            peaks.append(run.peak_mb)
             writing.append(settle())  # the entry a detached process writes once the command ended
             if best is None or run.wall < best[1].wall:
                 best = (row, run, counters)
         assert best is not None
+        best[0].peak_mb = max(peaks)
         if repeat > 1:
             best[0].notes["runs"] = walls
+            best[0].notes["peaks"] = peaks
         if max(writing) >= 0.01:
             best[0].notes["writing"] = writing
         self.rows.append(best[0])
@@ -392,6 +399,9 @@ def notes(rows: list[Row], args: argparse.Namespace) -> list[str]:
         if "runs" in r.notes:
             out.append(f"- {r.label} at {r.size:,}: runs of {', '.join(f'{w:.2f}' for w in r.notes['runs'])} s; "
                        "the quickest is in the table")
+        if "peaks" in r.notes:
+            out.append(f"- {r.label} at {r.size:,}: peaks of {', '.join(f'{m:.0f}' for m in r.notes['peaks'])} MB; "
+                       "the highest is in the table")
         if "writing" in r.notes:
             out.append(f"- {r.label} at {r.size:,}: the config cache's entry was still being written (by a "
                        f"detached process) for {', '.join(f'{w:.2f}' for w in r.notes['writing'])} s after "

@@ -158,8 +158,9 @@ def _check(config_dir: str | Path, environ: Mapping[str, str], env: str | None,
         if raw is not None:
             # An entry of an earlier version: reused on the second core while this process
             # reads the account; None if the child met anything a full read must report.
-            got = _reuse_apart(root, inputs, files, cache, raw, start)
-            del raw
+            held = [raw]
+            del raw  # `_reuse_apart` lets the bytes go as soon as this process has unpickled them
+            got = _reuse_apart(root, inputs, files, cache, held, start)
             if got is not None:
                 report.desired, report.warnings = got
                 return report
@@ -217,22 +218,24 @@ def _reuse_load(root: Path, inputs: ReaderInputs, files: list[Path], cache: Conf
 
 
 def _reuse_apart(root: Path, inputs: ReaderInputs, files: list[Path], cache: ConfigCache,
-                 raw: bytes, start: Callable[[], None]) -> tuple[DesiredState, list[Problem]] | None:
-    """The load reusing the entry `raw` (`_reuse_load`), done by a second process while this
-    one reads the account; None if the child failed or met anything a full read must report.
-    `start` (the account's read) is called once the child is forked: the child starts a
-    tenth of a second sooner than after the read's start, whose imports and threads hold
-    this process's interpreter meanwhile, and no thread but this one is forked.
+                 held: list[bytes], start: Callable[[], None]) -> tuple[DesiredState, list[Problem]] | None:
+    """The load reusing the entry whose bytes `held` holds, alone (`_reuse_load`), done by a
+    second process while this one reads the account; None if the child failed or met anything
+    a full read must report. `start` (the account's read) is called once the child is forked:
+    the child starts a tenth of a second sooner than after the read's start, whose imports and
+    threads hold this process's interpreter meanwhile, and no thread but this one is forked.
 
     The child sends only what this process cannot take from the entry itself (`StateDelta`:
     the objects read again, and where the others are), and this process unpickles the entry's
     state meanwhile: at 20,000 resources, pickling the whole load and unpickling it here
-    took 1.2 s on the way. The child then saves the new entry while this process plans."""
+    took 1.2 s on the way. Once it has, it empties `held`: the child has its own copy, and the
+    bytes (26 MB at 20,000 resources) would otherwise be kept while the account's pages and
+    the state are read. The child then saves the new entry while this process plans."""
     def meanwhile() -> Any:
         start()
-        return result_of(raw)
+        return result_of(held.pop())
 
-    got = load_apart(lambda: _reuse_delta(root, inputs, files, cache.directory, raw), files, meanwhile,
+    got = load_apart(lambda: _reuse_delta(root, inputs, files, cache.directory, held[0]), files, meanwhile,
                      leave=cache.writer_left)
     if got is None or got[1] is None:
         return None

@@ -82,24 +82,37 @@ def new_state() -> State:
 
 def parse_state(raw: bytes, name: str) -> State:
     """The state in `raw`, the bytes kept at `name` (a path or `s3://bucket/key`, for messages)."""
+    return parse_state_text(state_text(raw, name), name)
+
+
+def state_text(raw: bytes, name: str) -> str:
+    """The text of the state file `raw`; a StateError if it is blank or not UTF-8. A caller
+    that drops `raw` before `parse_state_text` frees its bytes (25 MB at 20,000 resources)
+    before the text is decoded, not after."""
     if not raw or raw.isspace():  # not `raw.strip()`: a copy of the file, which glibc then kept
         raise StateError(f"the state file {name} is empty; restore it from a backup or delete it to start afresh")
     try:
-        return _parse(name, _decoded(name, raw, _written_entry))
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StateError(f"the state file {name} is not UTF-8 text") from None
+
+
+def parse_state_text(text: str, name: str) -> State:
+    """The state in `text` (`state_text` of the file at `name`)."""
+    try:
+        return _parse(name, _decoded(name, text, _written_entry))
     except StateError:
         # Anything amiss (a damaged entry, an entry's shape anywhere else, nesting near the
         # limit): read again without the hook, so that the message is exactly the one the
         # decoded text itself gives.
-        return _parse(name, _decoded(name, raw))
+        return _parse(name, _decoded(name, text))
 
 
-def _decoded(name: str, raw: bytes, object_hook: Callable[[dict], Any] | None = None) -> Any:
-    """The JSON in `raw`. Its text lives only while it is decoded: held until the entries are
+def _decoded(name: str, text: str, object_hook: Callable[[dict], Any] | None = None) -> Any:
+    """The JSON in `text`. It lives only while it is decoded: held until the entries are
     made, its 25 MB (at 20,000 resources) stayed in the process after it was freed."""
     try:
-        return json.loads(raw.decode("utf-8"), object_hook=object_hook)
-    except UnicodeDecodeError:
-        raise StateError(f"the state file {name} is not UTF-8 text") from None
+        return json.loads(text, object_hook=object_hook)
     except json.JSONDecodeError as exc:
         raise StateError(
             f"the state file {name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"

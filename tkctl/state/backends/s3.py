@@ -27,7 +27,7 @@ from tkctl.errors import StateError
 from tkctl.state.backend import LockView, Notify, wait_for_lock
 from tkctl.state.backends.s3client import Conflict, S3Bucket
 from tkctl.state.backends.s3lock import S3Lock, read_lock
-from tkctl.state.format import MAX_STATE_BYTES, State, new_state, parse_state
+from tkctl.state.format import MAX_STATE_BYTES, State, new_state, parse_state_text, state_text
 from tkctl.state.journal import JournaledStateStore, JournalMismatch, closing_store, open_journaled, replay
 from tkctl.state.spec import S3StateSpec
 
@@ -56,7 +56,9 @@ class S3Backend:
         found = self.bucket.get(self.spec.key, "read", MAX_STATE_BYTES)
         if found is None:
             return new_state(), None
-        return parse_state(found.body, self.name), found.etag
+        text, etag = state_text(found.body, self.name), found.etag
+        del found  # the object's bytes go before its text is decoded (as the local backend's)
+        return parse_state_text(text, self.name), etag
 
     @contextlib.contextmanager
     def locked(self, command: str, timeout: float = 0.0,

@@ -55,11 +55,15 @@ def test_scale_benchmark_prints_a_complete_table(tmp_path):
     assert "apply at 20: 5 writes" in proc.stdout and "0 requests failed" in proc.stdout
     speed = re.search(r"reference work \(benchmarks/calibrate.py\) took (\d+) ms before the run and (\d+) ms after", proc.stdout)
     assert speed and all(int(ms) > 0 for ms in speed.groups()), proc.stdout[-2000:]
-    # validate and the plans run three times (--repeat's default); the table keeps the quickest.
+    # validate and the plans run three times (--repeat's default); the table keeps the quickest
+    # run's time and the highest of the runs' peak memory.
     for name in OPERATIONS[:5]:
         runs = re.search(rf"- {re.escape(name)} at 20: runs of ([\d.]+), ([\d.]+), ([\d.]+) s", proc.stdout)
         assert runs, name
         assert _number(table[name][4]) == min(float(w) for w in runs.groups()), name
+        peaks = re.search(rf"- {re.escape(name)} at 20: peaks of (\d+), (\d+), (\d+) MB", proc.stdout)
+        assert peaks, name
+        assert _number(table[name][9]) == max(int(m) for m in peaks.groups()), name
     goals = [line for line in proc.stdout.splitlines() if line.startswith("- [")]
     assert len(goals) >= 10 and all(re.match(r"- \[(met|NOT MET|not measured)\] ", g) for g in goals)
     assert (tmp_path / "size-20" / "config" / "new.yaml").is_file()

@@ -42,11 +42,12 @@ class _NotHere(Exception):
     """The page is not the well-formed kind this path reads: the reference reading decides."""
 
 
-def read_page(content: bytes | bytearray, page: int, item_check: ItemCheck | None,
+def read_page(content: bytes | bytearray | str, page: int, item_check: ItemCheck | None,
               item_map: Callable[[dict], Any] | None) -> tuple[Page, list[str]] | None:
-    """Page `page`, its items as `(id, item_map(item))` pairs, and the strings found under
-    secret-looking fields anywhere in it (for `tkctl.secrets.register`); None if the page is
-    not well-formed (then `check_page` of `decode(content)` says what is wrong)."""
+    """Page `page` (its bytes, or their text as `json.loads` decodes them), its items as
+    `(id, item_map(item))` pairs, and the strings found under secret-looking fields anywhere
+    in it (for `tkctl.secrets.register`); None if the page is not well-formed (then
+    `check_page` of `decode(content)` says what is wrong)."""
     try:
         return _read(content, page, item_check, item_map)
     except (_NotHere, ShapeError, StopIteration, ValueError, RecursionError):
@@ -54,9 +55,9 @@ def read_page(content: bytes | bytearray, page: int, item_check: ItemCheck | Non
         return None
 
 
-def _read(content: bytes | bytearray, page: int, item_check: ItemCheck | None,
+def _read(content: bytes | bytearray | str, page: int, item_check: ItemCheck | None,
           item_map: Callable[[dict], Any] | None) -> tuple[Page, list[str]]:
-    text = content.decode(json.detect_encoding(content), "surrogatepass")  # as json.loads does
+    text = content if isinstance(content, str) else content.decode(json.detect_encoding(content), "surrogatepass")
     found: list[str] = []
     scan = make_scanner(json.JSONDecoder(object_hook=_collector(found)))
     ws = _WHITESPACE.match

@@ -247,3 +247,41 @@ def test_list_all_of_generated_pages_is_the_reference_outcome(content, cut, dama
         content = content[:cut % (len(content) + 1)]
     expected = list_all(content, 200, "reference")
     assert list_all(content, 200, "whole") == list_all(content, 200, "itemwise") == expected
+
+
+# -- the answer's bytes while its page is read -----------------------------------------------------
+
+RAW_SURROGATE = page_text('{"id": "p1", "name": "X"}').replace(b"X", b"\xed\xa0\x80")  # passed through, as json.loads does
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(content=st.one_of(page_texts(project), st.sampled_from([*HOSTILE.values(), RAW_SURROGATE]), st.binary(max_size=40)),
+       cut=st.integers(0, 10**6), damage=st.booleans())
+def test_an_answers_bytes_are_let_go_while_its_page_is_read_and_put_back_as_they_were(content, cut, damage):
+    """The client reads a page from its text alone (a page of 1,000 projects with their members
+    is 13 MB, otherwise held twice while it is read); a page left to the reference reading
+    gets its bytes back exactly as they came."""
+    from tkctl.timekit import client as client_module
+    from tkctl.timekit.client import _Answer
+
+    if damage:
+        content = content[:cut % (len(content) + 1)] + RAW_SURROGATE[:cut % 7]
+    answer = _Answer(200, "OK", httpx.Headers(), bytearray(content))
+    held: list[tuple[type, int]] = []
+    real = client_module.read_page
+
+    def noting(text, *args):
+        held.append((type(text), len(answer.content)))
+        return real(text, *args)
+
+    with reading_mode("whole"), pytest.MonkeyPatch.context() as patch:
+        expected = TimekitClient._well_formed_page(bytes(content), 1, check_project, project_object)
+        patch.setattr(client_module, "read_page", noting)
+        result = TimekitClient._read_page(answer, 1, check_project, project_object)
+    try:
+        utf8 = json.detect_encoding(content) == "utf-8" and isinstance(content.decode("utf-8", "surrogatepass"), str)
+    except UnicodeDecodeError:
+        utf8 = False
+    assert held == ([(str, 0)] if utf8 else [(bytearray, len(content))])
+    assert repr(result) == repr(expected)  # read from the text as from the bytes
+    assert bytes(answer.content) == (b"" if utf8 and result is not None else content)

@@ -28,8 +28,8 @@ config folder and state, and runs the real `tkctl` CLI as child processes:
 (a first plan from an empty config cache, a 1% plan from the config cached just before the
 edit), and the table keeps the quickest run and its CPU: this machine's speed varies by a
 third from hour to hour and by a tenth from run to run, the work does not. Its peak memory is
-the highest of the runs (a run's memory varies by up to 20 MB, and the quickest run is no
-better measure of it). The notes list every run's wall and peak.
+the highest of the runs (a run's memory varies by up to 40 MB after an edit, and the
+quickest run is no better measure of it). The notes list every run's wall and peak.
 
 It prints one Markdown table (requests the emulator counted, the minimum, wall, floor,
 wall/floor, tkctl's CPU and peak memory from wait4, the emulator's CPU from /proc; in the
@@ -148,7 +148,7 @@ class Bench:
         """Run `cmd` `repeat` times (after `setup()` each time, not counted) and keep the row of
         the quickest run: the machine's speed varies from run to run, not the work. Its peak
         memory is the highest of the runs: how much memory a run takes is no figure of the
-        machine's speed, and varies by up to 20 MB from run to run."""
+        machine's speed, and varies by up to 40 MB from run to run (after an edit)."""
         best: tuple[Row, Run, dict] | None = None
         walls: list[float] = []
         peaks: list[float] = []

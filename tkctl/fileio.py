@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -57,6 +58,13 @@ def read_regular_file(path: Path, limit: int) -> bytes:
 
     A FIFO would block forever and /dev/zero would never end, so only regular files are read,
     opened without blocking and checked before reading."""
+    return b"".join(read_regular_chunks(path, limit, limit + 1))
+
+
+def read_regular_chunks(path: Path, limit: int, size: int = 1 << 20) -> Iterator[bytes]:
+    """The bytes of a regular file of at most `limit` bytes, `size` bytes at a time (the last
+    chunk may be shorter); OSError otherwise, as `read_regular_file`. The file is open until
+    the last chunk is taken or the iterator is closed."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         info = os.fstat(fd)
@@ -64,10 +72,12 @@ def read_regular_file(path: Path, limit: int) -> bytes:
             raise OSError(errno.EINVAL, "not a regular file")
         if info.st_size > limit:
             raise OSError(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB")
+        total = 0
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)
-        if len(data) > limit:
-            raise OSError(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB")
-        return data
+            while chunk := f.read(min(size, limit + 1 - total)):
+                total += len(chunk)
+                if total > limit:
+                    raise OSError(errno.EFBIG, f"larger than {limit // (1024 * 1024)} MB")
+                yield chunk
     finally:
         os.close(fd)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tkctl.errors import StateError
-from tkctl.state.format import ENTRY_FIELDS, KINDS, StateEntry, _shape_error, dump_state, parse_entry, parse_state
+from tkctl.state.format import ENTRY_FIELDS, KINDS, StateEntry, _shape_error, parse_entry, parse_state
 
 
 def reference_entry(name: str, address: str, raw: Any) -> StateEntry:
@@ -195,8 +195,10 @@ def test_blank_files_are_still_empty_and_a_file_with_text_is_not():
 
 
 def test_a_state_files_bytes_are_freed_before_its_text_is_decoded(tmp_path, monkeypatch):
-    """The local backend hands the file's bytes to `state_text` and drops them: at 20,000
-    resources they are 25 MB that were otherwise held, beside the text, while it is decoded."""
+    """A file the local backend reads whole (one not laid out as tkctl writes it: the others
+    are read a chunk at a time, `test_state_chunks.py`) has its bytes handed to `state_text`
+    and dropped: at 20,000 resources they are 25 MB that were otherwise held, beside the
+    text, while it is decoded."""
     from tkctl.state import load_state
     from tkctl.state.backends import local
 
@@ -213,6 +215,7 @@ def test_a_state_files_bytes_are_freed_before_its_text_is_decoded(tmp_path, monk
     path = tmp_path / "state.json"
     state = parse_state(json.dumps({"format_version": 2, "serial": 1, "lineage": "l", "objects": {
         "calendar.c": written(key="c", id="i")}}).encode(), "s")
-    path.write_text(dump_state(state))
+    path.write_text(json.dumps({"format_version": 2, "serial": 1, "lineage": "l", "objects": {
+        "calendar.c": written(key="c", id="i")}}))
     assert load_state(path) == state
     assert seen == [[path.read_bytes()]], "the bytes were still held when the text was decoded"

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Iterator
 
 from tkctl.errors import StateError
-from tkctl.fileio import fsync_folder, read_regular_file, write_atomically
+from tkctl.fileio import fsync_folder, read_regular_chunks, read_regular_file, write_atomically
 from tkctl.state.backend import LockView, Notify, wait_for_lock
-from tkctl.state.format import MAX_STATE_BYTES, State, new_state, parse_state_text, state_text
+from tkctl.state.format import (MAX_STATE_BYTES, State, new_state, parse_state_chunks, parse_state_text,
+                                state_text)
 from tkctl.state.journal import JournaledStateStore, JournalMismatch, closing_store, open_journaled, replay
 from tkctl.state.lock import StateLock
 
@@ -46,8 +47,15 @@ def load_state(path: Path) -> State:
 
 
 def _load_file(path: Path) -> State:
-    """The state in the file at `path` alone; a missing file is a fresh state."""
+    """The state in the file at `path` alone; a missing file is a fresh state.
+
+    Read a megabyte at a time (`parse_state_chunks`); a file that is not as tkctl writes it,
+    or is damaged, is read again whole, for the state or the message that names its fault."""
     try:
+        with contextlib.closing(read_regular_chunks(path, MAX_STATE_BYTES)) as chunks:
+            state = parse_state_chunks(chunks, str(path))
+        if state is not None:
+            return state
         raw = read_regular_file(path, MAX_STATE_BYTES)
     except FileNotFoundError:
         return new_state()

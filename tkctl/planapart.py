@@ -25,7 +25,7 @@ from tkctl.core.apart import split_point, unchanged_objects
 from tkctl.core.build import build_plan
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredState
-from tkctl.core.plan import Plan, StateRecord
+from tkctl.core.plan import Plan, Recorded
 from tkctl.fork import fork_allowed, forked
 from tkctl.log import took
 
@@ -41,7 +41,7 @@ MIN_SAVED = 30_000
 CHILD_WAIT = 30.0
 
 
-def plan_on_two_cores(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], StateRecord],
+def plan_on_two_cores(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], Recorded],
                       *, ignore: Mapping[str, list[str]] | None = None, environ: Mapping[str, str] = os.environ,
                       **details: Any) -> Plan:
     """`build_plan(desired, live, state, ignore=ignore, **details)`, on two cores when it pays."""
@@ -51,7 +51,7 @@ def plan_on_two_cores(desired: DesiredState, live: LiveState, state: Mapping[tup
     return plan
 
 
-def _plan(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], StateRecord],
+def _plan(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], Recorded],
           ignore: Mapping[str, list[str]] | None, environ: Mapping[str, str], details: dict[str, Any]) -> Plan:
     if len(desired) < MIN_OBJECTS or not fork_allowed(environ):
         return build_plan(desired, live, state, ignore=ignore, **details)

@@ -13,15 +13,17 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
+from collections.abc import ItemsView, Iterator, ValuesView
 from typing import Any, Callable, Mapping, TypeVar
 
 from tkctl.core.live import LiveState
-from tkctl.core.plan import Plan, StateRecord
+from tkctl.core.plan import Plan, Recorded
 from tkctl.config.settings import Settings
 from tkctl.errors import StateError, TkctlError
 from tkctl.gcpause import collector_paused
 from tkctl.log import took
 from tkctl.planapart import plan_on_two_cores
+from tkctl.state.format import StateEntry
 from tkctl.state.store import State
 from tkctl.targets import Target, open_target
 from tkctl.core.scope import restrict
@@ -133,9 +135,57 @@ def check_app(state: State, app: dict[str, Any], state_path: str) -> None:
         )
 
 
-def records(state: State) -> dict[tuple[str, str], StateRecord]:
-    return {(e.kind, e.key): StateRecord(e.id, e.fingerprint, e.fields or None, e.lifecycle)
-            for e in state.entries.values()}
+def records(state: State) -> Mapping[tuple[str, str], Recorded]:
+    """The state's entries as the plan reads them, by (kind, key)."""
+    return _Records(state.entries)
+
+
+class _Records(Mapping[tuple[str, str], StateEntry]):
+    """A view of the state's entries keyed (kind, key), each entry the plan's record of its
+    object (`core.plan.Recorded`). A copy made a record, a key and a slot per entry, 9 MB at
+    20,000 resources, just as the plan starts: where a first plan's memory peaks."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Mapping[str, StateEntry]):
+        self._entries = entries  # keyed by address: "kind.key"
+
+    def __getitem__(self, ident: tuple[str, str]) -> StateEntry:
+        found = self.get(ident)
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+    def get(self, ident: tuple[str, str], default: Any = None) -> Any:  # type: ignore[override]
+        kind, key = ident
+        entry = self._entries.get(f"{kind}.{key}")
+        # "resource.a.b" is ("resource", "a.b"), never ("resource.a", "b").
+        return entry if entry is not None and entry.key == key else default
+
+    def __contains__(self, ident: object) -> bool:
+        return isinstance(ident, tuple) and len(ident) == 2 and self.get(ident) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((e.kind, e.key) for e in self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def values(self) -> ValuesView[StateEntry]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[tuple[str, str], StateEntry]:
+        return _Items(self)
+
+
+class _Values(ValuesView):
+    def __iter__(self) -> Iterator[StateEntry]:
+        return iter(self._mapping._entries.values())
+
+
+class _Items(ItemsView):
+    def __iter__(self) -> Iterator[tuple[tuple[str, str], StateEntry]]:
+        return (((e.kind, e.key), e) for e in self._mapping._entries.values())
 
 
 def make_plan(workspace: Workspace, target: Target, state: State, *, warn_bookings: bool = True,

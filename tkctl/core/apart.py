@@ -25,7 +25,7 @@ from typing import Mapping
 from tkctl.core.build import PlanContext, apply_moves, tracked_resources, unchanged_verdict
 from tkctl.core.live import LiveState
 from tkctl.core.model import DesiredObject, DesiredState
-from tkctl.core.plan import Plan, StateRecord
+from tkctl.core.plan import Plan, Recorded
 
 # What planning an object costs, in microseconds, measured at 20,000 resources (2 cores, the
 # benchmark's account): an unchanged object planned in full, by kind; what working out its
@@ -66,7 +66,7 @@ def split_point(desired: DesiredState, overhead: float = 0, *, least: float = 0)
     return index if saved >= least else None
 
 
-def unchanged_objects(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], StateRecord],
+def unchanged_objects(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], Recorded],
                       *, ignore: Mapping[str, list[str]] | None = None, start: int = 0) -> bytes:
     """One byte per object from number `start` on, in the order planned: 1 when the plan
     would find it unchanged with nothing to record (see the module's docstring), else 0."""

@@ -25,7 +25,7 @@ def with_causes(changes: list[FieldChange], rec: Applied | None, have: Mapping[s
                 want: Mapping[str, Any], want_fp: str) -> list[FieldChange]:
     if rec is None:
         return changes
-    if rec.fields is None:
+    if not rec.fields:  # no digests recorded: None in a StateRecord, empty in a state entry
         cause = "drift" if rec.fingerprint == want_fp else "config"
         return [replace(c, cause=cause) for c in changes]
     out = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from sys import intern
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import orjson
 
@@ -49,6 +49,32 @@ def read_fingerprint(value: Any) -> str:
     a key that is not a string, a type it does not know) is hashed as `sha256` hashes it."""
     text = quick_json(value)
     return text_fingerprint(canonical_json(value).encode() if text is None else text)
+
+
+def items_fingerprint(items: Iterable[Any], after: Any) -> str | None:
+    """`read_fingerprint([list(items), after])`, hashed an item at a time: the same digest
+    without the whole text (14 MB for a config of 20,000 resources) held at once. None if
+    orjson refuses any of it (`read_fingerprint` of the whole then hashes it as before).
+
+    Compact JSON is its parts joined: `[[a,b],c]` is `[[`, each item's text with commas
+    between, `],`, `c`'s text and `]`. Each part is encoded at the depth it has in the
+    whole (an item inside two lists), so orjson's nesting limit refuses just what it refuses
+    in the whole text."""
+    digest = hashlib.sha256(b"[[")
+    for number, item in enumerate(items):
+        text = quick_json([[item]])
+        if text is None:
+            return None
+        if number:
+            digest.update(b",")
+        digest.update(memoryview(text)[2:-2])
+    text = quick_json([after])
+    if text is None:
+        return None
+    digest.update(b"],")
+    digest.update(memoryview(text)[1:-1])
+    digest.update(b"]")
+    return "sha256:" + digest.hexdigest()
 
 
 def quick_json(value: Any) -> bytes | None:

@@ -16,7 +16,7 @@ from tkctl.core.live import LiveState
 from tkctl.core.match import Matcher
 from tkctl.core.model import KINDS, DesiredState
 from tkctl.core.normalize import ordered_fields
-from tkctl.core.plan import StateRecord
+from tkctl.core.plan import Recorded
 from tkctl.core.steps import Record
 
 DRIFT_CAUSES = ("drift", "both")
@@ -58,12 +58,12 @@ class Refreshed:
         return f"{self.kind}.{self.key}"
 
 
-def refresh(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], StateRecord]) -> list[Refreshed]:
+def refresh(desired: DesiredState, live: LiveState, state: Mapping[tuple[str, str], Recorded]) -> list[Refreshed]:
     """What the state should record so that it describes the account as it is now.
 
     Only objects the state already manages are refreshed; each is recorded as it is live, in
     the canonical form a plan compares (the fields the config sets, references by key)."""
-    matcher = Matcher(live, {k: rec.id for k, rec in state.items()})
+    matcher = Matcher(live, (rec.id for rec in state.values()))
     for (kind, key), rec in state.items():
         if live.get(kind, rec.id) is not None:
             matcher.bind(kind, key, rec.id)

@@ -67,12 +67,12 @@ def _natural(kind: str, value: Any) -> str | None:
 class Matcher:
     """Binds keys to live ids, kind by kind; an id is bound to at most one key."""
 
-    def __init__(self, live: LiveState, state_ids: Mapping[tuple[str, str], str]):
+    def __init__(self, live: LiveState, claimed: Iterable[str]):
         self.live = live
         self.key_of: dict[str, dict[str, str]] = {k: {} for k in KINDS}
         self.id_of: dict[str, dict[str, str]] = {k: {} for k in KINDS}
-        # Ids the state file already binds to a key are never adopted by another key.
-        self.claimed = set(state_ids.values())
+        # Ids the state file already binds to a key (`claimed`) are never adopted by another key.
+        self.claimed = set(claimed)
         self._by_tag: dict[tuple[str, str], list[LiveObject]] = defaultdict(list)
         for kind in NATURAL_KEY:
             for obj in live.of_kind(kind):

@@ -17,13 +17,13 @@ from tkctl.core.live import LiveObject, LiveState
 from tkctl.core.match import Matcher
 from tkctl.core.model import KINDS, DesiredState
 from tkctl.core.normalize import is_empty, ordered_fields
-from tkctl.core.plan import Change, Plan, StateRecord
+from tkctl.core.plan import Change, Plan, Recorded
 
 
 def plan_removed(plan: Plan, desired: DesiredState, live: LiveState, matcher: Matcher,
-                 state: Mapping[tuple[str, str], StateRecord]) -> None:
+                 state: Mapping[tuple[str, str], Recorded]) -> None:
     """Objects the state manages that left the config: deleted, or forgotten when asked."""
-    doomed: list[tuple[str, str, LiveObject, StateRecord]] = []
+    doomed: list[tuple[str, str, LiveObject, Recorded]] = []
     # Only the entries that left the config are sorted (keys are unique: records never compared).
     gone = sorted((ident, rec) for ident, rec in state.items() if desired.get(*ident) is None)
     for (kind, key), rec in gone:
@@ -85,6 +85,6 @@ def unmanaged(live: LiveState, matcher: Matcher) -> list[dict[str, Any]]:
     return out
 
 
-def remembered(rec: StateRecord | None) -> bool:
+def remembered(rec: Recorded | None) -> bool:
     """Whether the state remembers the object as protected (its block may have left the config)."""
     return bool(rec and rec.lifecycle.get("protect"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from tkctl.core.digest import read_fingerprint
+from tkctl.core.digest import member_fingerprint, read_fingerprint
 from tkctl.core.plan import FORMAT_VERSION, Plan
 
 # warnings and bookings move with the clock; refusals depend on the flags apply is given;
@@ -32,9 +32,15 @@ _REQUIRED = {
 
 
 def checksum(data: Mapping[str, Any]) -> str:
-    body = {k: v for k, v in data.items() if k not in _VOLATILE_TOP}
+    """The digest of what a plan does, without what may differ between two runs of it.
+    The changes are hashed one at a time (`digest.member_fingerprint`: the same digest)."""
+    body = {k: v for k, v in data.items() if k not in _VOLATILE_TOP and k != "changes"}
     body["target"] = {k: v for k, v in (data.get("target") or {}).items() if k not in _VOLATILE_TARGET}
-    body["changes"] = [_without_source(c) for c in data.get("changes") or []]
+    changes = data.get("changes") or []
+    streamed = member_fingerprint(body, "changes", map(_without_source, changes))
+    if streamed is not None:
+        return streamed
+    body["changes"] = [_without_source(c) for c in changes]
     return read_fingerprint(body)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tkctl.core.digest import items_fingerprint, quick_json, read_fingerprint
+from tkctl.core.digest import items_fingerprint, member_fingerprint, quick_json, read_fingerprint
 from tkctl.core.model import DesiredObject, DesiredState
 from tkctl.core.plan import config_digest
 
@@ -61,3 +61,40 @@ def test_a_configs_digest_is_the_digest_of_its_whole_text():
     big.add(DesiredObject("resource", "b", {"name": "B", "meta": {"n": 2**70}}))  # past 64 bits: orjson refuses
     assert config_digest(big) == read_fingerprint([[[o.kind, o.key, o.fields, o.refs, o.lifecycle] for o in big], []])
     assert config_digest(big).startswith("sha256:")
+
+
+@settings(derandomize=True, max_examples=500, deadline=None, database=None)
+@given(value=st.dictionaries(st.text(max_size=4), values, max_size=5), name=st.text(max_size=4),
+       items=st.lists(values, max_size=5))
+def test_a_member_hashes_as_its_whole_object(value, name, items):
+    """A plan's checksum is hashed a change at a time (`planfile.checksum`): the same digest."""
+    whole = {**value, name: items}
+    streamed = member_fingerprint(value, name, iter(items))
+    if quick_json(whole) is None:
+        assert streamed is None
+    else:
+        assert streamed == read_fingerprint(whole)
+
+
+def test_a_member_at_orjsons_nesting_limit_is_refused_as_in_the_whole():
+    for depth in range(248, 258):
+        for value, items in (({"a": nested(depth)}, []), ({}, [nested(depth)]), ({"b": 1}, [1, nested(depth)])):
+            streamed = member_fingerprint(value, "changes", iter(items))
+            whole = {**value, "changes": items}
+            assert streamed == (None if quick_json(whole) is None else read_fingerprint(whole)), depth
+
+
+def test_a_plans_checksum_is_the_digest_of_its_whole_body():
+    from tkctl.core.planfile import _VOLATILE_TARGET, _VOLATILE_TOP, _without_source, checksum
+    desired = DesiredState()
+    desired.add(DesiredObject("resource", "a", {"name": "A"}))
+    data = {"format_version": 4, "checksum": "", "target": {"api_url": "u", "config_dir": "d"}, "summary": {"create": 1},
+            "changes": [{"action": "create", "kind": "resource", "key": "a", "source": "r.yaml:2", "fields": []},
+                        {"action": "adopt", "kind": "resource", "key": "é", "source": None, "fields": [{"n": 2**70}]}],
+            "steps": [{"op": "create"}], "warnings": ["w"], "ids": {"resource.a": "x"}}
+    for changes in (data["changes"], data["changes"][:1], []):
+        data["changes"] = changes
+        body = {k: v for k, v in data.items() if k not in _VOLATILE_TOP}
+        body["target"] = {k: v for k, v in data["target"].items() if k not in _VOLATILE_TARGET}
+        body["changes"] = [_without_source(c) for c in changes]
+        assert checksum(data) == read_fingerprint(body)

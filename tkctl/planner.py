@@ -11,9 +11,9 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import ItemsView, Iterator, ValuesView
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
-from collections.abc import ItemsView, Iterator, ValuesView
 from typing import Any, Callable, Mapping, TypeVar
 
 from tkctl.core.live import LiveState

@@ -60,19 +60,12 @@ def items_fingerprint(items: Iterable[Any], after: Any) -> str | None:
     between, `],`, `c`'s text and `]`. Each part is encoded at the depth it has in the
     whole (an item inside two lists), so orjson's nesting limit refuses just what it refuses
     in the whole text."""
-    digest = hashlib.sha256(b"[[")
-    for number, item in enumerate(items):
-        text = quick_json([[item]])
-        if text is None:
-            return None
-        if number:
-            digest.update(b",")
-        digest.update(memoryview(text)[2:-2])
-    text = quick_json([after])
-    if text is None:
+    digest = hashlib.sha256(b"[")
+    if not _hash_list(digest, items):
         return None
-    digest.update(b"],")
-    digest.update(memoryview(text)[1:-1])
+    digest.update(b",")
+    if not _hash_value(digest, after):
+        return None
     digest.update(b"]")
     return "sha256:" + digest.hexdigest()
 
@@ -82,8 +75,7 @@ def member_fingerprint(value: Mapping[str, Any], name: str, items: Iterable[Any]
     (a plan without a state file has a change per object: 52,000 at 20,000 resources, whose
     copies and text were made at once). None where orjson refuses any of it, or a name is
     not a string. Built as `items_fingerprint` is: compact JSON with sorted names is `{`,
-    each `"name":value` in order with commas between, and `}`; each part encoded at its
-    depth in the whole."""
+    each `"name":value` in order with commas between, and `}`."""
     names = [*value, name] if name not in value else list(value)
     if any(type(n) is not str for n in names):
         return None
@@ -93,23 +85,35 @@ def member_fingerprint(value: Mapping[str, Any], name: str, items: Iterable[Any]
         if label is None:
             return None
         digest.update(b"," + label + b":" if number else label + b":")
-        if each != name:
-            text = quick_json([value[each]])
-            if text is None:
-                return None
-            digest.update(memoryview(text)[1:-1])
-            continue
-        digest.update(b"[")
-        for count, item in enumerate(items):
-            text = quick_json([[item]])
-            if text is None:
-                return None
-            if count:
-                digest.update(b",")
-            digest.update(memoryview(text)[2:-2])
-        digest.update(b"]")
+        if not (_hash_list(digest, items) if each == name else _hash_value(digest, value[each])):
+            return None
     digest.update(b"}")
     return "sha256:" + digest.hexdigest()
+
+
+def _hash_value(digest: Any, value: Any) -> bool:
+    """Hash the text of `value` as a member of a list or an object (at depth one, for
+    orjson's nesting limit); False if orjson refuses it."""
+    text = quick_json([value])
+    if text is None:
+        return False
+    digest.update(memoryview(text)[1:-1])
+    return True
+
+
+def _hash_list(digest: Any, items: Iterable[Any]) -> bool:
+    """Hash the text of the list of `items`, the list a member of a list or an object, an
+    item at a time; False if orjson refuses any."""
+    digest.update(b"[")
+    for number, item in enumerate(items):
+        text = quick_json([[item]])
+        if text is None:
+            return False
+        if number:
+            digest.update(b",")
+        digest.update(memoryview(text)[2:-2])
+    digest.update(b"]")
+    return True
 
 
 def quick_json(value: Any) -> bytes | None:

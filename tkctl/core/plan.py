@@ -376,9 +376,10 @@ def config_digest(desired: DesiredState) -> str:
     from tkctl.core.digest import items_fingerprint, read_fingerprint
 
     if desired.digest is None:
-        desired.digest = items_fingerprint(([o.kind, o.key, o.fields, o.refs, o.lifecycle] for o in desired),
-                                           desired.moves) or read_fingerprint(
-            [[[o.kind, o.key, o.fields, o.refs, o.lifecycle] for o in desired], desired.moves])
+        def parts() -> Iterator[list[Any]]:
+            return ([o.kind, o.key, o.fields, o.refs, o.lifecycle] for o in desired)
+
+        desired.digest = items_fingerprint(parts(), desired.moves) or read_fingerprint([list(parts()), desired.moves])
     return desired.digest
 
 

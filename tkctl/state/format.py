@@ -113,6 +113,7 @@ def parse_state_text(text: str, name: str) -> State:
 # begins, and where they end.
 _OBJECTS_OPEN = '\n  "objects": {\n'
 _BETWEEN = "\n    },\n"
+_ENTRY_END = _BETWEEN.index("}") + 1  # where, in `_BETWEEN`, the entry before it ends
 _OBJECTS_CLOSE = "\n  },\n"
 _CUT_NAME = "\x00tkctl: the entries"  # a member that stands for the entries while the rest is decoded
 _CUT = json.dumps(_CUT_NAME) + ": 0"
@@ -151,7 +152,7 @@ def parse_state_chunks(chunks: Iterable[bytes], name: str) -> State | None:
                 head, rest = rest[:at + len(_OBJECTS_OPEN)], rest[at + len(_OBJECTS_OPEN):]
             cut = rest.rfind(_BETWEEN)
             if cut >= 0:
-                if not _take_members(objects, rest[:cut + 6]):  # up to the entry's closing brace
+                if not _take_members(objects, rest[:cut + _ENTRY_END]):
                     return None
                 rest = rest[cut + len(_BETWEEN):]
         rest += decoder.decode(b"", final=True)
